@@ -1,0 +1,59 @@
+// Assembles the daemon from config: store, Kafka, HTTP and (as they land)
+// ingest, detectors and alerting. Start order is the list order; the daemon
+// stops them in reverse.
+import type { Registry } from 'prom-client';
+import type { Config } from './config/schema.ts';
+import { pickSecret } from './config/secret.ts';
+import { HttpServer } from './http/server.ts';
+import { Router } from './http/router.ts';
+import { createKafka } from './kafka/client.ts';
+import { KafkaConnectivity } from './kafka/connectivity.ts';
+import { Daemon } from './lifecycle/daemon.ts';
+import { DaemonFile } from './lifecycle/daemon-file.ts';
+import type { Logger } from './log/logger.ts';
+import { createRegistry } from './metrics/registry.ts';
+import { StoreComponent } from './store/store-component.ts';
+import { parseDuration } from './util/duration.ts';
+
+export interface App {
+  daemon: Daemon;
+  http: HttpServer;
+  router: Router;
+  registry: Registry;
+  storeComponent: StoreComponent;
+}
+
+export interface AppOptions {
+  logger: Logger;
+  exit?: (code: number) => void;
+}
+
+export function createApp(config: Config, opts: AppOptions): App {
+  const { logger } = opts;
+  const daemon = new Daemon({ logger, shutdownTimeoutMs: parseDuration(config.shutdown_timeout), exit: opts.exit });
+  const registry = createRegistry();
+  const router = new Router();
+  const http = new HttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    router,
+    registry,
+    logger: logger.child({ component: 'http' }),
+    authToken: pickSecret(config.http.auth_token, config.http.auth_token_file),
+    readiness: () => daemon.readiness(),
+    liveness: () => ({ state: daemon.getState() }),
+  });
+  const storeComponent = new StoreComponent(config, logger.child({ component: 'store' }), daemon.startSignal);
+
+  // HTTP first so /healthz and /readyz answer while the store is still being
+  // reached; it stops last so /readyz reports the drain.
+  daemon.add(http);
+  daemon.add(storeComponent);
+  // Written once the engine's lock is ours; removed before the store closes.
+  if (!config.clickhouse.url) daemon.add(new DaemonFile(config.data_dir, () => http.port, logger));
+  if (config.kafka.enabled) {
+    const kafka = createKafka(config.kafka, logger);
+    daemon.add(new KafkaConnectivity(kafka, config.kafka.brokers, logger.child({ component: 'kafka' }), parseDuration(config.kafka.connect_retry_max)));
+  }
+  return { daemon, http, router, registry, storeComponent };
+}

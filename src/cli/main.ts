@@ -1,0 +1,34 @@
+// The `driftwatch` command line. Exit codes: 0 ok, 1 a finding (drift), 2 an error.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './common.ts';
+import { registerConfig } from './commands/config.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerStart } from './commands/start.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('driftwatch')
+    .description('drift and model-quality monitoring: Kafka prediction logs -> ClickHouse -> detectors -> metrics and alerts')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program);
+  registerMigrate(program);
+  registerDemo(program);
+  registerConfig(program);
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version exit 0; usage errors exit 2 like every other error.
+    process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+  } else {
+    throw e;
+  }
+}

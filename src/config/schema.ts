@@ -1,0 +1,106 @@
+// The one schema of driftwatch.yaml: type, validation, defaults and the docs
+// table in the README all come from here. Every object is strict, so a typo in
+// a key is an error rather than a silently ignored setting.
+import { z } from 'zod';
+import { detectorsSchema } from '../../detectors/config.ts';
+import { secretFile, secretRef } from './secret.ts';
+
+const duration = (d: string) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 500ms, 30s, 5m, 1h or 7d')
+    .default(d);
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
+
+export const logSchema = z
+  .strictObject({
+    level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Minimum level written.'),
+    format: z.enum(['json', 'pretty']).default('json').describe('json: one JSON object per line; pretty: for a terminal.'),
+  })
+  .prefault({});
+
+export const httpSchema = z
+  .strictObject({
+    host: z.string().default('127.0.0.1').describe('Address the HTTP server binds (0.0.0.0 in containers).'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('Port for /metrics, /healthz, /readyz, /v1 and the dashboard.'),
+    auth_token: secretRef('Bearer token required on /v1 when set.').optional(),
+    auth_token_file: secretFile('File holding the bearer token.').optional(),
+  })
+  .prefault({});
+
+export const clickhouseSchema = z
+  .strictObject({
+    url: z.url().optional().describe('ClickHouse HTTP(S) URL. Unset: the embedded engine (chDB) on disk under data_dir.'),
+    username: z.string().default('default').describe('User for a ClickHouse server.'),
+    password: secretRef('Password for a ClickHouse server.').optional(),
+    password_file: secretFile('File holding the ClickHouse password.').optional(),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('driftwatch').describe('Database holding driftwatch tables (created when missing).'),
+    tls: z
+      .strictObject({
+        ca_file: z.string().optional().describe('CA certificate (PEM) to trust.'),
+        cert_file: z.string().optional().describe('Client certificate (PEM) for mutual TLS.'),
+        key_file: z.string().optional().describe('Client key (PEM) for mutual TLS.'),
+      })
+      .optional()
+      .describe('TLS options for an https:// URL.'),
+    request_timeout: duration('60s').describe('Timeout of one request to the server.'),
+    connect_retry_max: duration('30s').describe('Cap of the backoff between connection attempts at start.'),
+    ttl_days: z.number().int().min(0).default(90).describe('Days raw predictions and labels are kept (0 keeps them forever).'),
+  })
+  .prefault({});
+
+export const kafkaSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Consume predictions and labels from Kafka.'),
+    brokers: z
+      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(hostPort).min(1))
+      .default(['127.0.0.1:9092'])
+      .describe('Bootstrap brokers (list, or comma-separated in env).'),
+    client_id: z.string().default('driftwatch').describe('Kafka client id.'),
+    group_id: z.string().default('driftwatch').describe('Consumer group id; all driftwatch replicas share it.'),
+    topics: z
+      .strictObject({
+        predictions: z.string().default('predictions').describe('Topic with prediction events.'),
+        labels: z.string().default('labels').describe('Topic with ground-truth labels.'),
+        dead_letter: z.string().default('driftwatch-dlq').describe('Topic receiving messages that failed validation.'),
+      })
+      .prefault({}),
+    ssl: z.boolean().default(false).describe('Connect with TLS.'),
+    sasl: z
+      .strictObject({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism.'),
+        username: z.string().describe('SASL user.'),
+        password: secretRef('SASL password.').optional(),
+        password_file: secretFile('File holding the SASL password.').optional(),
+      })
+      .optional()
+      .describe('SASL authentication.'),
+    connect_retry_max: duration('30s').describe('Cap of the backoff between connection attempts.'),
+  })
+  .prefault({});
+
+export const ingestSchema = z
+  .strictObject({
+    batch_rows: z.number().int().min(1).default(50_000).describe('Flush a batch at this many rows.'),
+    batch_bytes: z.number().int().min(1024).default(32 * 1024 * 1024).describe('Flush a batch at this many bytes of input.'),
+    flush_interval: duration('1s').describe('Flush a non-empty batch at least this often.'),
+    max_message_bytes: z.number().int().min(1024).default(1024 * 1024).describe('Larger messages go to the dead-letter topic.'),
+    max_buffered_rows: z.number().int().min(1).default(200_000).describe('Pause intake (Kafka) or answer 503 (HTTP) above this many unflushed rows.'),
+    insert_retry_max: duration('30s').describe('Cap of the backoff between insert retries.'),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  data_dir: z.string().default('./data').describe('Directory of the embedded store and local state.'),
+  log: logSchema,
+  http: httpSchema,
+  clickhouse: clickhouseSchema,
+  kafka: kafkaSchema,
+  ingest: ingestSchema,
+  detectors: detectorsSchema,
+  shutdown_timeout: duration('30s').describe('Drain deadline after SIGINT/SIGTERM; past it the process exits non-zero.'),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

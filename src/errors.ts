@@ -1,0 +1,61 @@
+// Coded errors. Every error driftwatch raises on purpose carries a stable code
+// (DW_...) that users can grep in logs and find in the README's error table.
+
+export const ERROR_CODES = {
+  DW_CONFIG_INVALID: 'The configuration file or environment overrides failed validation.',
+  DW_CONFIG_READ: 'The configuration file could not be read or parsed as YAML.',
+  DW_SECRET_UNRESOLVED: 'A secret reference (${ENV} or *_file) could not be resolved.',
+  DW_STORE_UNREACHABLE: 'ClickHouse could not be reached.',
+  DW_STORE_QUERY: 'A ClickHouse query failed.',
+  DW_STORE_LOCKED: 'The embedded store data directory is held by another process.',
+  DW_MIGRATION_FAILED: 'A schema migration failed to apply.',
+  DW_MIGRATION_CHANGED: 'An applied migration file was edited after it was applied.',
+  DW_KAFKA_UNREACHABLE: 'The Kafka brokers could not be reached.',
+  DW_SHUTDOWN_TIMEOUT: 'Draining did not finish before the shutdown deadline.',
+  DW_USAGE: 'The command line was invalid.',
+  DW_DAEMON_API: 'The running daemon refused or failed a request.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface DriftwatchErrorOptions {
+  cause?: unknown;
+  /** True when retrying the same operation may succeed (network, overload). */
+  retriable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+export class DriftwatchError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: DriftwatchErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'DriftwatchError';
+    this.code = code;
+    this.retriable = opts.retriable ?? false;
+    this.details = opts.details;
+  }
+}
+
+export function isDriftwatchError(e: unknown, code?: ErrorCode): e is DriftwatchError {
+  return e instanceof DriftwatchError && (code === undefined || e.code === code);
+}
+
+/** A short, single-line description of any thrown value, including its cause chain. */
+export function describeError(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    if (cur instanceof Error) {
+      const code = (cur as { code?: unknown }).code;
+      parts.push(typeof code === 'string' && !cur.message.includes(code) ? `${code}: ${cur.message}` : cur.message);
+      cur = cur.cause;
+    } else {
+      parts.push(String(cur));
+      break;
+    }
+  }
+  return parts.join(' <- caused by: ');
+}

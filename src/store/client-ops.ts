@@ -1,0 +1,96 @@
+// The Store operations, written once over @clickhouse/client and shared by
+// the embedded and the server implementation.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { DriftwatchError } from '../errors.ts';
+import type { InsertOptions, QueryOptions, Store, StoreKind } from './store.ts';
+
+function queryError(e: unknown, sql: string): DriftwatchError {
+  if (e instanceof DriftwatchError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const retriable = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|Timeout|TOO_MANY_SIMULTANEOUS_QUERIES|MEMORY_LIMIT/i.test(msg);
+  return new DriftwatchError('DW_STORE_QUERY', `ClickHouse: ${msg.trim()}`, {
+    cause: e,
+    retriable,
+    details: { sql: sql.length > 500 ? sql.slice(0, 500) + '...' : sql },
+  });
+}
+
+function settingsOf(opts: { settings?: Record<string, string | number | boolean> } | undefined): Record<string, string> | undefined {
+  if (!opts?.settings) return undefined;
+  return Object.fromEntries(Object.entries(opts.settings).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]));
+}
+
+export interface StoreParts {
+  kind: StoreKind;
+  database: string;
+  location: string;
+  client: ClickHouseClient;
+  onClose?: () => Promise<void>;
+  insertRaw: Store['insertRaw'];
+}
+
+export function storeOverClient(parts: StoreParts): Store {
+  const { client } = parts;
+  let closed = false;
+  return {
+    kind: parts.kind,
+    database: parts.database,
+    location: parts.location,
+    client,
+    async query<T>(sql: string, opts?: QueryOptions): Promise<T[]> {
+      try {
+        const rs = await client.query({
+          query: sql,
+          format: 'JSONEachRow',
+          query_params: opts?.params,
+          clickhouse_settings: settingsOf(opts),
+          abort_signal: opts?.signal,
+        });
+        return await rs.json<T>();
+      } catch (e) {
+        throw queryError(e, sql);
+      }
+    },
+    async command(sql: string, opts?: QueryOptions): Promise<void> {
+      try {
+        await client.command({ query: sql, query_params: opts?.params, clickhouse_settings: settingsOf(opts), abort_signal: opts?.signal });
+      } catch (e) {
+        throw queryError(e, sql);
+      }
+    },
+    async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>, opts?: InsertOptions): Promise<void> {
+      if (rows.length === 0) return;
+      try {
+        await client.insert({
+          table,
+          values: rows as Record<string, unknown>[],
+          format: 'JSONEachRow',
+          clickhouse_settings: { ...settingsOf(opts), ...(opts?.dedupToken ? { insert_deduplication_token: opts.dedupToken } : {}) },
+        });
+      } catch (e) {
+        throw queryError(e, `INSERT INTO ${table}`);
+      }
+    },
+    async insertRaw(table, format, body, opts) {
+      try {
+        await parts.insertRaw(table, format, body, opts);
+      } catch (e) {
+        throw queryError(e, `INSERT INTO ${table} FORMAT ${format}`);
+      }
+    },
+    async ping(): Promise<boolean> {
+      try {
+        const r = await client.ping();
+        return r.success;
+      } catch {
+        return false;
+      }
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await client.close();
+      await parts.onClose?.();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// The embedded ClickHouse engine (chDB) behind @clickhouse/client. One data
+// directory per process and one process per directory: the engine locks it,
+// so a second opener gets DW_STORE_LOCKED with a hint to use the daemon's API.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import { DriftwatchError } from '../errors.ts';
+import { storeOverClient } from './client-ops.ts';
+import type { Store } from './store.ts';
+
+let openPath: string | null = null;
+
+export interface EmbeddedOptions {
+  /** Directory of the engine's files (created when missing). */
+  path: string;
+  database: string;
+}
+
+function isLockError(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /Cannot lock file|Resource temporarily unavailable|already locked|different on-disk path/i.test(msg);
+}
+
+export async function openEmbeddedStore(opts: EmbeddedOptions): Promise<Store> {
+  const path = resolve(opts.path);
+  if (openPath !== null && openPath !== path) {
+    throw new DriftwatchError('DW_STORE_LOCKED', `this process already holds the embedded store at ${openPath}; the engine allows one data directory per process (asked for ${path})`);
+  }
+  mkdirSync(path, { recursive: true });
+  let connection: ChdbConnection;
+  try {
+    connection = createChdbConnection({ path });
+  } catch (e) {
+    if (isLockError(e)) {
+      throw new DriftwatchError('DW_STORE_LOCKED', `the embedded store at ${path} is held by another process (a running daemon?); use its HTTP API or stop it first`, { cause: e });
+    }
+    throw new DriftwatchError('DW_STORE_UNREACHABLE', `cannot open the embedded store at ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  // chdb types its connection against @clickhouse/client-common while the
+  // client bundles its own copy of the same types; they are structurally
+  // equal at runtime.
+  const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+  try {
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` });
+    // The chDB connection ignores the client's `database` option, but its
+    // session keeps USE, so every later statement runs in our database.
+    await client.command({ query: `USE ${opts.database}` });
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    if (isLockError(e)) {
+      throw new DriftwatchError('DW_STORE_LOCKED', `the embedded store at ${path} is held by another process (a running daemon?); use its HTTP API or stop it first`, { cause: e });
+    }
+    throw new DriftwatchError('DW_STORE_UNREACHABLE', `cannot open the embedded store at ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  openPath = path;
+  return storeOverClient({
+    kind: 'embedded',
+    database: opts.database,
+    location: path,
+    client,
+    // chDB's raw insert hands the bytes to the engine zero-copy and lets its
+    // parser do the work; the JSON client path would copy them through strings.
+    insertRaw: async (table, format, body, iopts) => {
+      await connection.chdb.rawInsert({
+        table,
+        values: body,
+        format,
+        settings: { ...iopts?.settings, ...(iopts?.dedupToken ? { insert_deduplication_token: iopts.dedupToken } : {}) },
+      });
+    },
+    // The engine itself stays loaded for the life of the process (chDB cannot
+    // reopen a different directory), so closing releases only the client.
+    onClose: async () => undefined,
+  });
+}
