@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.kafka/**', 'dist/**', 'coverage/**', 'web/vendor/**'] },
+  { ignores: ['node_modules/**', 'data/**', '.kafka/**', 'dist/**', 'coverage/**', 'web/vendor/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

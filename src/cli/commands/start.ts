@@ -20,6 +20,9 @@ export async function runDaemon(config: Config, logger: Logger, banner?: (port: 
   try {
     await app.daemon.start();
   } catch (e) {
+    // A signal during start aborts slow steps (waiting for ClickHouse); the
+    // signal handler owns the exit then.
+    if (app.daemon.startSignal.aborted) return new Promise<number>(() => undefined);
     logger.error('start failed', { error: describeError(e), code: (e as { code?: string }).code });
     await app.daemon.stop();
     return EXIT.ERROR;
