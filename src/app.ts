@@ -4,6 +4,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from './config/schema.ts';
 import { pickSecret } from './config/secret.ts';
+import { addSqlRoutes } from './api/sql-routes.ts';
 import { HttpServer } from './http/server.ts';
 import { Router } from './http/router.ts';
 import { createKafka } from './kafka/client.ts';
@@ -44,6 +45,8 @@ export function createApp(config: Config, opts: AppOptions): App {
     liveness: () => ({ state: daemon.getState() }),
   });
   const storeComponent = new StoreComponent(config, logger.child({ component: 'store' }), daemon.startSignal);
+
+  addSqlRoutes(router, () => storeComponent.store);
 
   // HTTP first so /healthz and /readyz answer while the store is still being
   // reached; it stops last so /readyz reports the drain.

@@ -5,6 +5,7 @@ import { EXIT } from './common.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSql } from './commands/sql.ts';
 import { registerStart } from './commands/start.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerMigrate(program);
   registerDemo(program);
+  registerSql(program);
   registerConfig(program);
   return program;
 }

@@ -132,6 +132,10 @@ export class HttpServer implements Component {
           return;
         }
         const code = (e as { code?: unknown }).code;
+        if (code === 'DW_STORE_UNREACHABLE') {
+          send(503, { error: describeError(e), code }, { 'retry-after': '5' });
+          return;
+        }
         logger.error('http handler failed', { method, path: url.pathname, error: describeError(e) });
         send(500, { error: describeError(e), ...(typeof code === 'string' ? { code } : {}) });
       });

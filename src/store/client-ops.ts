@@ -27,11 +27,27 @@ export interface StoreParts {
   client: ClickHouseClient;
   onClose?: () => Promise<void>;
   insertRaw: Store['insertRaw'];
+  /**
+   * A client on which per-query settings cannot leak into other queries.
+   * Needed for chDB, whose connection turns settings into session-wide SET
+   * statements; a server applies them per request, so it needs none.
+   */
+  scopedClient?: () => Promise<{ client: ClickHouseClient; release: () => Promise<void> }>;
 }
 
 export function storeOverClient(parts: StoreParts): Store {
   const { client } = parts;
   let closed = false;
+  /** Run fn on a client where opts.settings apply to this call only. */
+  const withSettings = async <T>(opts: { settings?: Record<string, unknown> } | undefined, fn: (c: ClickHouseClient) => Promise<T>): Promise<T> => {
+    if (!opts?.settings || !parts.scopedClient) return fn(client);
+    const scoped = await parts.scopedClient();
+    try {
+      return await fn(scoped.client);
+    } finally {
+      await scoped.release();
+    }
+  };
   return {
     kind: parts.kind,
     database: parts.database,
@@ -39,27 +55,41 @@ export function storeOverClient(parts: StoreParts): Store {
     client,
     async query<T>(sql: string, opts?: QueryOptions): Promise<T[]> {
       try {
-        const rs = await client.query({
-          query: sql,
-          format: 'JSONEachRow',
-          query_params: opts?.params,
-          clickhouse_settings: settingsOf(opts),
-          abort_signal: opts?.signal,
+        return await withSettings(opts, async (c) => {
+          const rs = await c.query({
+            query: sql,
+            format: 'JSONEachRow',
+            query_params: opts?.params,
+            clickhouse_settings: settingsOf(opts),
+            abort_signal: opts?.signal,
+          });
+          return rs.json<T>();
         });
-        return await rs.json<T>();
       } catch (e) {
         throw queryError(e, sql);
       }
     },
     async command(sql: string, opts?: QueryOptions): Promise<void> {
       try {
-        await client.command({ query: sql, query_params: opts?.params, clickhouse_settings: settingsOf(opts), abort_signal: opts?.signal });
+        await withSettings(opts, (c) => c.command({ query: sql, query_params: opts?.params, clickhouse_settings: settingsOf(opts), abort_signal: opts?.signal }));
       } catch (e) {
         throw queryError(e, sql);
       }
     },
     async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>, opts?: InsertOptions): Promise<void> {
       if (rows.length === 0) return;
+      if (parts.scopedClient) {
+        // chDB: JSONEachRow through the raw insert, whose settings are a
+        // query-level SETTINGS clause (a client insert would SET them on the
+        // session, and a stale dedup token would swallow later inserts).
+        const body = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        try {
+          await parts.insertRaw(table, 'JSONEachRow', body, opts);
+        } catch (e) {
+          throw queryError(e, `INSERT INTO ${table}`);
+        }
+        return;
+      }
       try {
         await client.insert({
           table,

@@ -22,6 +22,14 @@ function isLockError(e: unknown): boolean {
   return /Cannot lock file|Resource temporarily unavailable|already locked|different on-disk path/i.test(msg);
 }
 
+type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+// chdb types its connection against @clickhouse/client-common while the
+// client bundles its own copy of the same types; they are structurally equal.
+function clientOver(connection: ChdbConnection) {
+  return createClient({ connection: connection as unknown as ClientConnection });
+}
+
 export async function openEmbeddedStore(opts: EmbeddedOptions): Promise<Store> {
   const path = resolve(opts.path);
   if (openPath !== null && openPath !== path) {
@@ -37,10 +45,7 @@ export async function openEmbeddedStore(opts: EmbeddedOptions): Promise<Store> {
     }
     throw new DriftwatchError('DW_STORE_UNREACHABLE', `cannot open the embedded store at ${path}: ${(e as Error).message}`, { cause: e });
   }
-  // chdb types its connection against @clickhouse/client-common while the
-  // client bundles its own copy of the same types; they are structurally
-  // equal at runtime.
-  const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+  const client = clientOver(connection);
   try {
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${opts.database}` });
     // The chDB connection ignores the client's `database` option, but its
@@ -68,6 +73,14 @@ export async function openEmbeddedStore(opts: EmbeddedOptions): Promise<Store> {
         format,
         settings: { ...iopts?.settings, ...(iopts?.dedupToken ? { insert_deduplication_token: iopts.dedupToken } : {}) },
       });
+    },
+    // Same-path connections share the engine but not session state, so a
+    // short-lived one (a few ms) keeps per-query settings such as readonly
+    // from sticking to the main session.
+    scopedClient: async () => {
+      const scoped = clientOver(createChdbConnection({ path }));
+      await scoped.command({ query: `USE ${opts.database}` });
+      return { client: scoped, release: () => scoped.close() };
     },
     // The engine itself stays loaded for the life of the process (chDB cannot
     // reopen a different directory), so closing releases only the client.

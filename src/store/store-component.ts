@@ -2,7 +2,7 @@
 // backoff), migrates, applies retention, and keeps readiness current with a
 // periodic ping.
 import type { Config } from '../config/schema.ts';
-import { describeError } from '../errors.ts';
+import { DriftwatchError, describeError } from '../errors.ts';
 import type { Component, Readiness } from '../lifecycle/component.ts';
 import type { Logger } from '../log/logger.ts';
 import { redactUrl } from '../log/redact.ts';
@@ -28,7 +28,7 @@ export class StoreComponent implements Component {
   }
 
   get store(): Store {
-    if (!this.#store) throw new Error('store used before it was opened');
+    if (!this.#store) throw new DriftwatchError('DW_STORE_UNREACHABLE', this.#status.reason, { retriable: true });
     return this.#store;
   }
 

@@ -1,0 +1,18 @@
+// Missing values (STATISTICS.md "Values"): an empty field or, in any case,
+// NA / NaN / null / None; JSON null; for numeric columns also any non-finite
+// number. Shares are over all rows of a side, null when the side has none.
+
+const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'na', 'nan', 'null', 'none']);
+
+/** The tokens, lower-cased, for callers that test them elsewhere (SQL). */
+export const MISSING_TOKEN_LIST: readonly string[] = Object.freeze([...MISSING_TOKENS]);
+
+/** True for a missing field before any typing (null/undefined stand for JSON null). */
+export function isMissingText(value: string | null | undefined): boolean {
+  return value === null || value === undefined || MISSING_TOKENS.has(value.toLowerCase());
+}
+
+/** Share of missing rows; null when the side has no rows at all. */
+export function missingShare(missing: number, rows: number): number | null {
+  return rows === 0 ? null : missing / rows;
+}
