@@ -1,0 +1,118 @@
+// Times `driftwatch compare` on two generated CSV files (default 1M rows x 20
+// columns: 15 numeric, some drifted, 5 categorical, a little missing data).
+//   npx tsx bench/detect-compare.ts [--rows 1000000] [--keep DIR] [--runs 1]
+// Prints the seconds of each run and, last, `RESULT {"compare_1m_s": ...}`.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+
+/** Small, fast, seeded PRNG (mulberry32) so runs are comparable. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normal(r: () => number): number {
+  const u = 1 - r();
+  const v = r();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+const NUMERIC = 15;
+const CATEGORICAL = 5;
+const CATS = [
+  ['DE', 'US', 'FR', 'GB', 'ES', 'IT', 'NL', 'PL'],
+  ['ios', 'android', 'web'],
+  ['free', 'pro', 'team', 'enterprise'],
+  ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'],
+  ['yes', 'no'],
+];
+
+export async function generateCsv(path: string, rows: number, opts: { drift: boolean; seed: number }): Promise<void> {
+  const r = rng(opts.seed);
+  const out = createWriteStream(path);
+  const header = [...Array.from({ length: NUMERIC }, (_, i) => `num_${i}`), ...Array.from({ length: CATEGORICAL }, (_, i) => `cat_${i}`)];
+  out.write(header.join(',') + '\n');
+  let buf: string[] = [];
+  for (let row = 0; row < rows; row++) {
+    const fields: string[] = [];
+    for (let i = 0; i < NUMERIC; i++) {
+      // A few missing values everywhere, more in one drifted column.
+      const missing = r() < (opts.drift && i === 3 ? 0.08 : 0.01);
+      if (missing) {
+        fields.push(i % 2 === 0 ? '' : 'NA');
+        continue;
+      }
+      const shift = opts.drift && i < 3 ? 0.3 * (i + 1) : 0;
+      let v: number;
+      if (i % 3 === 0) v = 100 + 15 * (normal(r) + shift);
+      else if (i % 3 === 1) v = Math.exp(normal(r) * 0.5 + shift);
+      else v = Math.round(50 + 20 * normal(r) + 10 * shift); // integer-valued, many ties
+      fields.push(i % 3 === 2 ? String(v) : v.toFixed(6));
+    }
+    for (let i = 0; i < CATEGORICAL; i++) {
+      if (r() < 0.01) {
+        fields.push('');
+        continue;
+      }
+      const cats = CATS[i] as string[];
+      let k = Math.floor(r() ** (opts.drift && i === 0 ? 1.6 : 1.2) * cats.length);
+      if (opts.drift && i === 1 && r() < 0.02) {
+        fields.push('tv');
+        continue;
+      }
+      k = Math.min(k, cats.length - 1);
+      fields.push(cats[k] as string);
+    }
+    buf.push(fields.join(','));
+    if (buf.length === 10_000) {
+      if (!out.write(buf.join('\n') + '\n')) await once(out, 'drain');
+      buf = [];
+    }
+  }
+  if (buf.length) out.write(buf.join('\n') + '\n');
+  out.end();
+  await once(out, 'finish');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, keep: { type: 'string' }, runs: { type: 'string', default: '1' } } });
+  const rows = Number(values.rows);
+  const dir = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'dw-bench-compare-'));
+  mkdirSync(dir, { recursive: true });
+  const ref = join(dir, `reference-${rows}.csv`);
+  const cur = join(dir, `current-${rows}.csv`);
+  try {
+    if (!existsSync(ref) || !existsSync(cur)) {
+      const g0 = Date.now();
+      await generateCsv(ref, rows, { drift: false, seed: 1 });
+      await generateCsv(cur, rows, { drift: true, seed: 2 });
+      process.stdout.write(`generated 2 x ${rows} rows x 20 columns in ${((Date.now() - g0) / 1000).toFixed(1)} s (${dir})\n`);
+    }
+    const cli = resolve(import.meta.dirname, '../bin/driftwatch.mjs');
+    const times: number[] = [];
+    for (let i = 0; i < Number(values.runs); i++) {
+      const t0 = process.hrtime.bigint();
+      const res = spawnSync(process.execPath, [cli, 'compare', '--reference', ref, '--current', cur, '--format', 'json', '--output', join(dir, 'report.json')], { encoding: 'utf8' });
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (res.status !== 0 && res.status !== 1) throw new Error(`compare exited ${res.status}: ${res.stderr}`);
+      times.push(s);
+      process.stdout.write(`compare ${rows} rows x 20 columns: ${s.toFixed(2)} s (exit ${res.status})\n`);
+    }
+    const best = Math.min(...times);
+    process.stdout.write(`RESULT ${JSON.stringify({ [`compare_${rows >= 1e6 ? rows / 1e6 + 'm' : rows}_s`]: Number(best.toFixed(3)) })}\n`);
+  } finally {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
