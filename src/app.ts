@@ -4,6 +4,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from './config/schema.ts';
 import { pickSecret } from './config/secret.ts';
+import { addReadRoutes } from './api/read-routes.ts';
 import { addSqlRoutes } from './api/sql-routes.ts';
 import { HttpServer } from './http/server.ts';
 import { Router } from './http/router.ts';
@@ -47,6 +48,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   const storeComponent = new StoreComponent(config, logger.child({ component: 'store' }), daemon.startSignal);
 
   addSqlRoutes(router, () => storeComponent.store);
+  addReadRoutes(router, () => storeComponent.store);
 
   // HTTP first so /healthz and /readyz answer while the store is still being
   // reached; it stops last so /readyz reports the drain.
