@@ -47,6 +47,17 @@ CONFIG="$STATE_DIR/server.properties"
 LOG4J_CONFIG="$STATE_DIR/log4j.properties"
 CONSOLE_LOG="$LOG_DIR/console.log"
 
+# Serialise start/stop on one state dir, and jar fetches on one cache, so two
+# callers at once (e.g. parallel vitest projects) cannot race. flock is
+# util-linux; without it (macOS) we go unlocked.
+lock() {
+  local file=$1 fd=$2
+  command -v flock >/dev/null 2>&1 || return 0
+  mkdir -p "$(dirname "$file")"
+  eval "exec $fd>\"\$file\""
+  flock -w 300 "$fd" || die "could not lock $file within 300s"
+}
+
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -79,6 +90,10 @@ fetch_jars() {
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]]; then
     return 0
   fi
+  lock "$CACHE_HOME/$KAFKA_VERSION.fetch.lock" 8
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]]; then
+    return 0 # fetched by another caller while we waited for the lock
+  fi
   command -v mvn >/dev/null 2>&1 || die "mvn not found on PATH: it is needed once to fetch the Kafka $KAFKA_VERSION jars from Maven Central into $LIBS_DIR (e.g. apt-get install maven)"
   log "fetching Kafka $KAFKA_VERSION jars with mvn into $LIBS_DIR"
   mkdir -p "$CACHE_HOME/$KAFKA_VERSION"
@@ -95,8 +110,8 @@ fetch_jars() {
   fi
   ls "$tmp"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "mvn finished but kafka_2.13-$KAFKA_VERSION.jar is missing in $tmp"; }
   echo "$sum" >"$tmp/.complete"
-  # Swap in whole so a concurrent or interrupted fetch never leaves a half
-  # directory behind the stamp.
+  # Swap in whole so an interrupted fetch never leaves a half directory
+  # behind the stamp.
   rm -rf "$LIBS_DIR.old.$$"
   if [[ -d "$LIBS_DIR" ]]; then mv "$LIBS_DIR" "$LIBS_DIR.old.$$"; fi
   mv "$tmp" "$LIBS_DIR"
@@ -196,7 +211,7 @@ java_opts() {
   local heap=(${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m})
   JAVA_OPTS=("${heap[@]}"
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
-    -XX:+ExplicitGCInvokesConcurrent -XX:ActiveProcessorCount="$(nproc 2>/dev/null || echo 2)"
+    -XX:+ExplicitGCInvokesConcurrent
     -Djava.awt.headless=true
     -Dkafka.logs.dir="$LOG_DIR"
     -Dlog4j.configuration="file:$LOG4J_CONFIG")
@@ -286,8 +301,9 @@ cmd_start() {
   # so callers waiting on our stdout/stderr pipes are not held open by it.
   local launcher=()
   if command -v setsid >/dev/null 2>&1; then launcher=(setsid); fi
+  # 8>&- 9>&-: the broker must not inherit (and so hold forever) our locks.
   (cd "$STATE_DIR" && exec "${launcher[@]}" java "${JAVA_OPTS[@]}" -cp "$(classpath)" kafka.Kafka "$CONFIG" \
-      </dev/null >"$CONSOLE_LOG" 2>&1) &
+      </dev/null >"$CONSOLE_LOG" 2>&1 8>&- 9>&-) &
   pid=$!
   # The subshell execs setsid which execs java (not a group leader in a
   # non-interactive shell, so setsid does not fork): $! is the broker's pid.
@@ -338,10 +354,10 @@ cmd_status() {
 }
 
 case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) lock "$STATE_DIR/.lock" 9; cmd_start ;;
+  stop) lock "$STATE_DIR/.lock" 9; cmd_stop ;;
   status) cmd_status ;;
-  restart) cmd_stop; cmd_start ;;
+  restart) lock "$STATE_DIR/.lock" 9; cmd_stop; cmd_start ;;
   fetch) fetch_jars; log "jars in $LIBS_DIR" ;;
   logs) printf '%s\n' "$LOG_DIR/server.log" ;;
   *) echo "usage: $0 start|stop|status|restart|fetch|logs" >&2; exit 2 ;;

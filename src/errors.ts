@@ -14,6 +14,12 @@ export const ERROR_CODES = {
   DW_SHUTDOWN_TIMEOUT: 'Draining did not finish before the shutdown deadline.',
   DW_USAGE: 'The command line was invalid.',
   DW_DAEMON_API: 'The running daemon refused or failed a request.',
+  DW_ALERT_DELIVERY: 'A notification or action webhook could not be delivered (after retries, or refused with a final status).',
+  DW_ALERT_STATE: 'Alert state, silences or the notification log could not be read or written.',
+  DW_ALERT_SILENCE_INVALID: 'A silence was rejected: bad matchers, times, or missing author or comment.',
+  DW_ALERT_SILENCE_NOT_FOUND: 'No silence has the given id.',
+  DW_ALERT_NO_ROLLBACK_TARGET: 'A rollback was due but no other version of the model has a healthy record; nothing was sent.',
+  DW_ALERT_SIGNATURE: 'A webhook signature did not verify (wrong secret, altered body, or timestamp outside the tolerance).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,6 @@
 // The `driftwatch` command line. Exit codes: 0 ok, 1 a finding (drift), 2 an error.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.ts';
 import { EXIT } from './common.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -8,12 +8,11 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerSql } from './commands/sql.ts';
 import { registerStart } from './commands/start.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('driftwatch')
     .description('drift and model-quality monitoring: Kafka prediction logs -> ClickHouse -> detectors -> metrics and alerts')
-    .version(pkg.version)
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
