@@ -101,13 +101,15 @@ CREATE TABLE IF NOT EXISTS alert_outbox
 ENGINE = ReplacingMergeTree(version)
 ORDER BY id;
 
--- Per run, whether each (model, version) looked healthy: no detector status
--- `alert` and no rule breach among at least one evaluated score. A rollback
--- targets the newest other version whose latest record is healthy.
+-- Per run and detector, whether each (model, version) looked healthy: no
+-- detector status `alert` and no rule breach among at least one evaluated
+-- score. A rollback targets the newest other version whose latest record of
+-- every detector is healthy.
 CREATE TABLE IF NOT EXISTS alert_version_health
 (
     model         String,
     model_version String,
+    detector      LowCardinality(String),
     run_id        String,
     run_at        DateTime64(3, 'UTC'),
     healthy       UInt8,

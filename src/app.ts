@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config/schema.ts';
 import { pickSecret } from './config/secret.ts';
 import { addReadRoutes } from './api/read-routes.ts';
+import { addDetectRoutes } from './api/detect-routes.ts';
 import { addSqlRoutes } from './api/sql-routes.ts';
 import { HttpServer } from './http/server.ts';
 import { Router } from './http/router.ts';
@@ -13,7 +14,12 @@ import { KafkaConnectivity } from './kafka/connectivity.ts';
 import { Daemon } from './lifecycle/daemon.ts';
 import { DaemonFile } from './lifecycle/daemon-file.ts';
 import type { Logger } from './log/logger.ts';
+import { ModelMetrics } from './metrics/model-metrics.ts';
 import { createRegistry } from './metrics/registry.ts';
+import { ScoreGauges } from './metrics/score-gauges.ts';
+import { buildJobs } from './scheduler/build-jobs.ts';
+import { clickhouseLease, soleLeader } from './scheduler/lease.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
 import { StoreComponent } from './store/store-component.ts';
 import { parseDuration } from './util/duration.ts';
 
@@ -23,6 +29,8 @@ export interface App {
   router: Router;
   registry: Registry;
   storeComponent: StoreComponent;
+  scheduler: Scheduler;
+  modelMetrics: ModelMetrics;
 }
 
 export interface AppOptions {
@@ -47,8 +55,22 @@ export function createApp(config: Config, opts: AppOptions): App {
   });
   const storeComponent = new StoreComponent(config, logger.child({ component: 'store' }), daemon.startSignal);
 
-  addSqlRoutes(router, () => storeComponent.store);
-  addReadRoutes(router, () => storeComponent.store);
+  const store = () => storeComponent.store;
+  const modelMetrics = new ModelMetrics(registry);
+  const scheduler = new Scheduler({
+    store,
+    jobs: buildJobs(config, store, logger),
+    logger: logger.child({ component: 'scheduler' }),
+    registry,
+    lease: config.clickhouse.url ? clickhouseLease(store) : soleLeader,
+    maxCatchup: config.scheduler.max_catchup,
+  });
+  const scoreGauges = new ScoreGauges(registry);
+  scheduler.onScores(async (run) => scoreGauges.update(run.scores));
+
+  addSqlRoutes(router, store);
+  addReadRoutes(router, store);
+  addDetectRoutes(router, () => scheduler);
 
   // HTTP first so /healthz and /readyz answer while the store is still being
   // reached; it stops last so /readyz reports the drain.
@@ -56,9 +78,10 @@ export function createApp(config: Config, opts: AppOptions): App {
   daemon.add(storeComponent);
   // Written once the engine's lock is ours; removed before the store closes.
   if (!config.clickhouse.url) daemon.add(new DaemonFile(config.data_dir, () => http.port, logger));
+  if (config.scheduler.enabled) daemon.add(scheduler);
   if (config.kafka.enabled) {
     const kafka = createKafka(config.kafka, logger);
     daemon.add(new KafkaConnectivity(kafka, config.kafka.brokers, logger.child({ component: 'kafka' }), parseDuration(config.kafka.connect_retry_max)));
   }
-  return { daemon, http, router, registry, storeComponent };
+  return { daemon, http, router, registry, storeComponent, scheduler, modelMetrics };
 }

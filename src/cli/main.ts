@@ -4,6 +4,7 @@ import { VERSION } from '../version.ts';
 import { EXIT } from './common.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerDetect } from './commands/detect.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSql } from './commands/sql.ts';
 import { registerStart } from './commands/start.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerMigrate(program);
   registerDemo(program);
+  registerDetect(program);
   registerSql(program);
   registerConfig(program);
   return program;

@@ -2,6 +2,7 @@
 // table in the README all come from here. Every object is strict, so a typo in
 // a key is an error rather than a silently ignored setting.
 import { z } from 'zod';
+import { alertsSchema } from '../../alerts/config.ts';
 import { detectorsSchema } from '../../detectors/config.ts';
 import { secretFile, secretRef } from './secret.ts';
 
@@ -91,6 +92,13 @@ export const ingestSchema = z
   })
   .prefault({});
 
+export const schedulerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Run detectors on their schedules in this instance (detect --once and backfill work either way).'),
+    max_catchup: z.number().int().min(1).default(24).describe('After downtime, evaluate at most this many missed windows per detector (the newest).'),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   data_dir: z.string().default('./data').describe('Directory of the embedded store and local state.'),
   log: logSchema,
@@ -99,6 +107,8 @@ export const configSchema = z.strictObject({
   kafka: kafkaSchema,
   ingest: ingestSchema,
   detectors: detectorsSchema,
+  alerts: alertsSchema,
+  scheduler: schedulerSchema,
   shutdown_timeout: duration('30s').describe('Drain deadline after SIGINT/SIGTERM; past it the process exits non-zero.'),
 });
 
