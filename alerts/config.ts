@@ -65,10 +65,8 @@ export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 const severity = z.enum(SEVERITIES);
 
-const globs = (d: string | undefined, description: string) => {
-  const s = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe(description);
-  return d === undefined ? s : s.default(d);
-};
+const globs = (description: string) => z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe(description);
+const globsOr = (d: string, description: string) => z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default(d).describe(description);
 
 // ---------------------------------------------------------------- rules
 
@@ -79,26 +77,26 @@ export const ruleSchema = z
     name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits and _ . : -').describe('Rule name; becomes the alertname label.'),
     match: z
       .strictObject({
-        metric: globs(undefined, 'Metric name(s) or globs, e.g. psi or [psi, js].'),
-        model: globs('*', 'Model name glob(s).'),
-        version: globs('*', 'Model version glob(s).'),
-        feature: globs('*', 'Feature glob(s); model-level metrics have the empty feature, matched by "*".'),
-        segment: globs('*', 'Segment glob(s).'),
-        detector: globs('*', 'Detector glob(s).'),
+        metric: globs('Metric name(s) or globs, e.g. psi or [psi, js].'),
+        model: globsOr('*', 'Model name glob(s).'),
+        version: globsOr('*', 'Model version glob(s).'),
+        feature: globsOr('*', 'Feature glob(s); model-level metrics have the empty feature, matched by "*".'),
+        segment: globsOr('*', 'Segment glob(s).'),
+        detector: globsOr('*', 'Detector glob(s).'),
         tags: z.record(z.string(), z.string()).default({}).describe('Required tag values, e.g. {deployment: canary} limits the rule to canary traffic.'),
       })
       .describe('Which score rows the rule looks at.'),
     thresholds: z
       .strictObject({
-        critical: z.number().optional(),
-        error: z.number().optional(),
-        warning: z.number().optional(),
-        info: z.number().optional(),
+        critical: z.number().optional().describe('Threshold for severity critical.'),
+        error: z.number().optional().describe('Threshold for severity error.'),
+        warning: z.number().optional().describe('Threshold for severity warning.'),
+        info: z.number().optional().describe('Threshold for severity info.'),
       })
       .refine((t) => Object.values(t).some((v) => v !== undefined), 'give at least one severity threshold')
       .optional()
       .describe('Value thresholds per severity; the most severe one crossed wins. Without thresholds the detector status `alert` breaches.'),
-    direction: z.enum(['above', 'below']).default('above').describe('above: value >= threshold breaches; below: value <= threshold breaches (accuracy).'),
+    direction: z.enum(['above', 'below']).default('above').describe('above: a value over the threshold breaches; below: a value under it breaches (accuracy).'),
     severity: severity.default('critical').describe('Severity when the rule has no thresholds and the detector says `alert`.'),
     for: z.number().int().min(1).default(1).describe('Consecutive breaching runs before the alert fires (pending until then).'),
     keep_firing_for: z
@@ -287,7 +285,7 @@ export const alertsSchema = z
     enabled: z.boolean().default(true).describe('Evaluate rules after each detector run and deliver notifications.'),
     external_url: httpUrl('URL of this driftwatch, used for links back from notifications.').optional(),
     rules: z.array(ruleSchema).default([]).describe('Alerting rules.'),
-    route: routeSchema.optional().describe('Root of the route tree (required when receivers are configured).'),
+    route: routeSchema.optional().describe('Root of the route tree: receiver, matchers, continue, group_by, group_wait, group_interval, repeat_interval, routes (see Alerts). Required when receivers are configured.'),
     receivers: z.array(receiverSchema).default([]).describe('Notification receivers.'),
     inhibit_rules: z.array(inhibitSchema).default([]).describe('Firing source alerts mute matching target alerts.'),
     actions: z.array(actionSchema).default([]).describe('Signed retrain and rollback webhooks.'),
@@ -343,4 +341,4 @@ export const alertsSchema = z
   .prefault({});
 
 export type AlertsConfig = z.output<typeof alertsSchema>;
-export type AlertsConfigInput = z.input<typeof alertsSchema>;
+export type AlertsConfigInput = NonNullable<z.input<typeof alertsSchema>>;

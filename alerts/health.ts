@@ -7,6 +7,7 @@ import { chTime } from './clock.ts';
 export interface VersionHealth {
   model: string;
   model_version: string;
+  detector: string;
   run_id: string;
   /** ms */
   run_at: number;
@@ -17,7 +18,7 @@ export interface VersionHealth {
 
 export interface VersionHealthStore {
   record(rows: ReadonlyArray<VersionHealth>): Promise<void>;
-  /** The newest version of `model` other than `current` whose latest record is healthy. */
+  /** The newest version of `model` other than `current` whose latest record of every detector is healthy. */
   lastHealthyVersion(model: string, current: string): Promise<string | null>;
 }
 
@@ -30,11 +31,17 @@ export class MemoryVersionHealthStore implements VersionHealthStore {
     const latest = new Map<string, VersionHealth>();
     for (const r of this.rows) {
       if (r.model !== model || r.model_version === current) continue;
-      const prev = latest.get(r.model_version);
-      if (!prev || r.run_at >= prev.run_at) latest.set(r.model_version, r);
+      const k = JSON.stringify([r.model_version, r.detector]);
+      const prev = latest.get(k);
+      if (!prev || r.run_at >= prev.run_at) latest.set(k, r);
     }
-    const healthy = [...latest.values()].filter((r) => r.healthy).sort((a, b) => b.run_at - a.run_at);
-    return healthy[0]?.model_version ?? null;
+    const versions = new Map<string, { lastSeen: number; healthy: boolean }>();
+    for (const r of latest.values()) {
+      const v = versions.get(r.model_version) ?? { lastSeen: 0, healthy: true };
+      versions.set(r.model_version, { lastSeen: Math.max(v.lastSeen, r.run_at), healthy: v.healthy && r.healthy });
+    }
+    const healthy = [...versions.entries()].filter(([, v]) => v.healthy).sort((a, b) => b[1].lastSeen - a[1].lastSeen);
+    return healthy[0]?.[0] ?? null;
   }
 }
 
@@ -54,10 +61,15 @@ export class ClickHouseVersionHealthStore implements VersionHealthStore {
   }
 }
 
-export const LAST_HEALTHY_SQL = `SELECT model_version, max(run_at) AS last_seen, argMax(healthy, run_at) AS last_healthy
-FROM alert_version_health
-WHERE model = {model:String} AND model_version != {current:String}
+export const LAST_HEALTHY_SQL = `SELECT model_version, max(last_seen) AS seen, min(last_healthy) AS healthy
+FROM
+(
+    SELECT model_version, detector, max(run_at) AS last_seen, argMax(healthy, run_at) AS last_healthy
+    FROM alert_version_health
+    WHERE model = {model:String} AND model_version != {current:String}
+    GROUP BY model_version, detector
+)
 GROUP BY model_version
-HAVING last_healthy = 1
-ORDER BY last_seen DESC
+HAVING healthy = 1
+ORDER BY seen DESC
 LIMIT 1`;

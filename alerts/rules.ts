@@ -3,7 +3,7 @@
 import type { Evidence } from './alert.ts';
 import { SEVERITIES, type RuleConfig, type Severity } from './config.ts';
 import { globMatcher, type Labels } from './labels.ts';
-import { SILENT_STATUSES, type ScoreRow } from './score.ts';
+import { isSilentStatus, type ScoreRow } from './score.ts';
 import { renderTemplate, type TemplateValues } from './template.ts';
 
 export type Judgement = { kind: 'breach'; severity: Severity; threshold: number | null } | { kind: 'ok' } | { kind: 'skip' };
@@ -44,7 +44,7 @@ export class CompiledRule {
   }
 
   judge(row: ScoreRow): Judgement {
-    if (SILENT_STATUSES.has(row.status)) return { kind: 'skip' };
+    if (isSilentStatus(row.status)) return { kind: 'skip' };
     const { thresholds, direction } = this.config;
     if (!thresholds) {
       return row.status === 'alert' ? { kind: 'breach', severity: this.config.severity, threshold: row.threshold } : { kind: 'ok' };
@@ -88,15 +88,14 @@ export class CompiledRule {
       status: row.status,
       run_id: row.run_id,
       run_at: row.run_at,
-      labels: { ...labels },
     };
     const a = this.config.annotations;
     const out: Record<string, string> = {};
     const where = row.feature ? `${row.model}/${row.model_version} feature ${row.feature}` : `${row.model}/${row.model_version}`;
-    out.summary = a.summary ? renderTemplate(a.summary, values) : `${row.metric} ${formatNumber(row.value)} on ${where} (threshold ${formatNumber(threshold ?? row.threshold)})`;
-    if (a.description) out.description = renderTemplate(a.description, values);
-    if (a.runbook_url) out.runbook_url = renderTemplate(a.runbook_url, values, true);
-    if (a.dashboard_url) out.dashboard_url = renderTemplate(a.dashboard_url, values, true);
+    out.summary = a.summary ? renderTemplate(a.summary, values, { labels }) : `${row.metric} ${formatNumber(row.value)} on ${where} (threshold ${formatNumber(threshold ?? row.threshold)})`;
+    if (a.description) out.description = renderTemplate(a.description, values, { labels });
+    if (a.runbook_url) out.runbook_url = renderTemplate(a.runbook_url, values, { labels, encode: true });
+    if (a.dashboard_url) out.dashboard_url = renderTemplate(a.dashboard_url, values, { labels, encode: true });
     return out;
   }
 }

@@ -1,7 +1,7 @@
 // The input contract between the detectors and the alert engine: after every
 // detector run the scheduler hands the engine the rows that run wrote.
 
-export type ScoreStatus = 'ok' | 'warn' | 'alert' | 'insufficient_data' | 'no_data' | 'error';
+export type ScoreStatus = 'ok' | 'warn' | 'alert' | 'insufficient_data' | 'no_data' | 'no_labels' | 'error';
 
 export interface ScoreRow {
   run_id: string;
@@ -30,5 +30,9 @@ export interface ScoreRun {
   scores: ReadonlyArray<ScoreRow>;
 }
 
-/** Statuses that say nothing about health: they neither advance nor reset an alert. */
-export const SILENT_STATUSES: ReadonlySet<ScoreStatus> = new Set(['insufficient_data', 'no_data', 'error']);
+/** Statuses that judge health; any other (insufficient_data, no_data, no_labels, error) neither advances nor resets an alert. */
+const JUDGING: ReadonlySet<string> = new Set(['ok', 'warn', 'alert']);
+
+export function isSilentStatus(status: string): boolean {
+  return !JUDGING.has(status);
+}

@@ -45,28 +45,32 @@ export function silenceJson(s: Silence, now: number): Record<string, unknown> {
   };
 }
 
-const matcherInput = z.union([
-  z.string().transform((text, ctx): Matcher => {
-    try {
-      return parseMatcher(text);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
+/** A matcher as text (`name="value"`) or as Alertmanager's object form {name, value, isRegex, isEqual}. */
+function toMatcher(v: unknown): Matcher {
+  if (typeof v === 'string') return parseMatcher(v);
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const extra = Object.keys(o).filter((k) => !['name', 'value', 'isRegex', 'isEqual'].includes(k));
+    if (typeof o.name !== 'string' || typeof o.value !== 'string' || extra.length > 0 || (o.isRegex !== undefined && typeof o.isRegex !== 'boolean') || (o.isEqual !== undefined && typeof o.isEqual !== 'boolean')) {
+      throw new Error('a matcher object has name and value (strings) and optionally isRegex and isEqual (booleans)');
     }
-  }),
-  z
-    .strictObject({ name: z.string(), value: z.string(), isRegex: z.boolean().default(false), isEqual: z.boolean().default(true) })
-    .transform((m, ctx): Matcher => {
-      const matcher: Matcher = { name: m.name, value: m.value, op: m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=' };
-      try {
-        compileMatcher(matcher);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-        return z.NEVER;
-      }
-      return matcher;
-    }),
-]);
+    const isRegex = o.isRegex === true;
+    const isEqual = o.isEqual !== false;
+    const m: Matcher = { name: o.name, value: o.value, op: isRegex ? (isEqual ? '=~' : '!~') : isEqual ? '=' : '!=' };
+    compileMatcher(m);
+    return m;
+  }
+  throw new Error('a matcher is a string like name="value" or an object {name, value, isRegex, isEqual}');
+}
+
+const matcherInput = z.unknown().transform((v, ctx): Matcher => {
+  try {
+    return toMatcher(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
 
 export const silenceInputSchema = z
   .strictObject({
@@ -107,12 +111,12 @@ export class MemorySilenceStore implements SilenceStore {
 interface SilenceRow {
   id: string;
   matchers: string;
-  starts_at: string;
-  ends_at: string;
+  starts_ms: string;
+  ends_ms: string;
   created_by: string;
   comment: string;
-  created_at: string;
-  updated_at: string;
+  created_ms: string;
+  updated_ms: string;
 }
 
 export class ClickHouseSilenceStore implements SilenceStore {
@@ -121,19 +125,19 @@ export class ClickHouseSilenceStore implements SilenceStore {
 
   async all(): Promise<Silence[]> {
     const rows = await this.store.query<SilenceRow>(
-      `SELECT id, matchers, toString(toUnixTimestamp64Milli(starts_at)) AS starts_at, toString(toUnixTimestamp64Milli(ends_at)) AS ends_at,
-              created_by, comment, toString(toUnixTimestamp64Milli(created_at)) AS created_at, toString(toUnixTimestamp64Milli(updated_at)) AS updated_at
+      `SELECT id, matchers, toString(toUnixTimestamp64Milli(starts_at)) AS starts_ms, toString(toUnixTimestamp64Milli(ends_at)) AS ends_ms,
+              created_by, comment, toString(toUnixTimestamp64Milli(created_at)) AS created_ms, toString(toUnixTimestamp64Milli(updated_at)) AS updated_ms
        FROM alert_silences ORDER BY id, version DESC LIMIT 1 BY id`,
     );
     return rows.map((r) => ({
       id: r.id,
       matchers: JSON.parse(r.matchers) as Matcher[],
-      startsAt: Number(r.starts_at),
-      endsAt: Number(r.ends_at),
+      startsAt: Number(r.starts_ms),
+      endsAt: Number(r.ends_ms),
       createdBy: r.created_by,
       comment: r.comment,
-      createdAt: Number(r.created_at),
-      updatedAt: Number(r.updated_at),
+      createdAt: Number(r.created_ms),
+      updatedAt: Number(r.updated_ms),
     }));
   }
 

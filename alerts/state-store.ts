@@ -34,20 +34,20 @@ interface StateRow {
   rule: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  state: AlertState;
+  state_name: AlertState;
   severity: string;
   value: number | null;
   threshold: number | null;
   breach_runs: number;
   ok_runs: number;
-  active_at: string | null;
-  fired_at: string | null;
-  last_breach_at: string | null;
-  resolved_at: string | null;
+  active_ms: string | null;
+  fired_ms: string | null;
+  last_breach_ms: string | null;
+  resolved_ms: string | null;
   last_run_id: string;
   evidence: string;
-  updated_at: string;
-  version: string;
+  updated_ms: string;
+  version_text: string;
 }
 
 const ms = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -65,16 +65,16 @@ export class ClickHouseAlertStateStore implements AlertStateStore {
 
   async load(resolvedSince: number): Promise<Alert[]> {
     const rows = await this.store.query<StateRow>(
-      `SELECT fingerprint, rule, labels, annotations, toString(state) AS state, severity, value, threshold, breach_runs, ok_runs,
-              toString(toUnixTimestamp64Milli(active_at)) AS active_at, toString(toUnixTimestamp64Milli(fired_at)) AS fired_at,
-              toString(toUnixTimestamp64Milli(last_breach_at)) AS last_breach_at, toString(toUnixTimestamp64Milli(resolved_at)) AS resolved_at,
-              last_run_id, evidence, toString(toUnixTimestamp64Milli(updated_at)) AS updated_at, toString(version) AS version
+      `SELECT fingerprint, rule, labels, annotations, toString(state) AS state_name, severity, value, threshold, breach_runs, ok_runs,
+              toString(toUnixTimestamp64Milli(active_at)) AS active_ms, toString(toUnixTimestamp64Milli(fired_at)) AS fired_ms,
+              toString(toUnixTimestamp64Milli(last_breach_at)) AS last_breach_ms, toString(toUnixTimestamp64Milli(resolved_at)) AS resolved_ms,
+              last_run_id, evidence, toString(toUnixTimestamp64Milli(updated_at)) AS updated_ms, toString(version) AS version_text
        FROM (SELECT * FROM alert_state ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)
        WHERE state IN ('pending', 'firing') OR (state = 'resolved' AND resolved_at >= {since:DateTime64(3, 'UTC')})`,
       { params: { since: chTime(resolvedSince) } },
     );
     for (const r of rows) {
-      const v = BigInt(r.version);
+      const v = BigInt(r.version_text);
       if (v > this.#version) this.#version = v;
     }
     return rows.map((r) => ({
@@ -82,19 +82,19 @@ export class ClickHouseAlertStateStore implements AlertStateStore {
       rule: r.rule,
       labels: r.labels,
       annotations: r.annotations,
-      state: r.state,
+      state: r.state_name,
       severity: r.severity as Severity,
       value: r.value,
       threshold: r.threshold,
       breachRuns: Number(r.breach_runs),
       okRuns: Number(r.ok_runs),
-      activeAt: ms(r.active_at),
-      firedAt: ms(r.fired_at),
-      lastBreachAt: ms(r.last_breach_at),
-      resolvedAt: ms(r.resolved_at),
+      activeAt: ms(r.active_ms),
+      firedAt: ms(r.fired_ms),
+      lastBreachAt: ms(r.last_breach_ms),
+      resolvedAt: ms(r.resolved_ms),
       lastRunId: r.last_run_id,
       evidence: JSON.parse(r.evidence || '[]') as Evidence[],
-      updatedAt: Number(r.updated_at),
+      updatedAt: Number(r.updated_ms),
     }));
   }
 

@@ -26,7 +26,7 @@ export function templateNames(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '');
 }
 
-export type TemplateValues = Record<string, string | number | null | undefined> & { labels?: Record<string, string> };
+export type TemplateValues = Record<string, string | number | null | undefined>;
 
 function formatValue(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
@@ -34,10 +34,11 @@ function formatValue(v: string | number | null | undefined): string {
   return v;
 }
 
-/** Substitute placeholders; `encode` URL-encodes each value (for link annotations). */
-export function renderTemplate(text: string, values: TemplateValues, encode = false): string {
+/** Substitute placeholders (`{{labels.x}}` from `labels`); `encode` URL-encodes each value (for link annotations). */
+export function renderTemplate(text: string, values: TemplateValues, opts: { labels?: Readonly<Record<string, string>>; encode?: boolean } = {}): string {
+  const encode = opts.encode ?? false;
   return text.replace(PLACEHOLDER, (_, name: string) => {
-    const raw = name.startsWith('labels.') ? values.labels?.[name.slice(7)] : (values[name] as string | number | null | undefined);
+    const raw = name.startsWith('labels.') ? opts.labels?.[name.slice(7)] : values[name];
     const s = formatValue(raw);
     return encode ? encodeURIComponent(s) : s;
   });

@@ -2,6 +2,8 @@
 // ingest, detectors and alerting. Start order is the list order; the daemon
 // stops them in reverse.
 import type { Registry } from 'prom-client';
+import { AlertingComponent } from '../alerts/component.ts';
+import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
 import { pickSecret } from './config/secret.ts';
 import { addReadRoutes } from './api/read-routes.ts';
@@ -10,7 +12,7 @@ import { addSqlRoutes } from './api/sql-routes.ts';
 import { HttpServer } from './http/server.ts';
 import { Router } from './http/router.ts';
 import { createKafka } from './kafka/client.ts';
-import { KafkaConnectivity } from './kafka/connectivity.ts';
+import { createIngest } from './ingest/index.ts';
 import { Daemon } from './lifecycle/daemon.ts';
 import { DaemonFile } from './lifecycle/daemon-file.ts';
 import type { Logger } from './log/logger.ts';
@@ -31,6 +33,7 @@ export interface App {
   storeComponent: StoreComponent;
   scheduler: Scheduler;
   modelMetrics: ModelMetrics;
+  alerting: AlertingComponent;
 }
 
 export interface AppOptions {
@@ -67,10 +70,15 @@ export function createApp(config: Config, opts: AppOptions): App {
   });
   const scoreGauges = new ScoreGauges(registry);
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));
+  const alerting = new AlertingComponent({ config: config.alerts, store, logger: logger.child({ component: 'alerting' }), registry });
+  scheduler.onScores(async (run) => {
+    await alerting.evaluate(run);
+  });
 
   addSqlRoutes(router, store);
   addReadRoutes(router, store);
   addDetectRoutes(router, () => scheduler);
+  registerAlertRoutes(router, alerting);
 
   // HTTP first so /healthz and /readyz answer while the store is still being
   // reached; it stops last so /readyz reports the drain.
@@ -78,10 +86,13 @@ export function createApp(config: Config, opts: AppOptions): App {
   daemon.add(storeComponent);
   // Written once the engine's lock is ours; removed before the store closes.
   if (!config.clickhouse.url) daemon.add(new DaemonFile(config.data_dir, () => http.port, logger));
+  // After the store, before the scheduler: alerting stops once the last run
+  // was evaluated and before the store closes.
+  daemon.add(alerting);
   if (config.scheduler.enabled) daemon.add(scheduler);
-  if (config.kafka.enabled) {
-    const kafka = createKafka(config.kafka, logger);
-    daemon.add(new KafkaConnectivity(kafka, config.kafka.brokers, logger.child({ component: 'kafka' }), parseDuration(config.kafka.connect_retry_max)));
-  }
-  return { daemon, http, router, registry, storeComponent, scheduler, modelMetrics };
+  // Ingest: buffer (HTTP ingest works without Kafka) and, when enabled, the
+  // consumer; it stops before the buffer, which stops before the store.
+  const ingest = createIngest(config, { store, registry, router, logger, kafka: config.kafka.enabled ? createKafka(config.kafka, logger) : undefined });
+  for (const c of ingest.components) daemon.add(c);
+  return { daemon, http, router, registry, storeComponent, scheduler, modelMetrics, alerting };
 }

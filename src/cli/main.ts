@@ -6,6 +6,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDetect } from './commands/detect.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSilences } from './commands/silences.ts';
 import { registerSql } from './commands/sql.ts';
 import { registerStart } from './commands/start.ts';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerDetect(program);
   registerSql(program);
+  registerSilences(program);
   registerConfig(program);
   return program;
 }

@@ -1,0 +1,80 @@
+// Decides which action webhooks an alert that just started firing triggers:
+// skipped while the alert is silenced or inhibited, at most one per model and
+// action within the cooldown, rollbacks only when a healthy version to return
+// to is on record. The message is durable in the outbox before this returns.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../src/log/logger.ts';
+import { parseDuration } from '../../src/util/duration.ts';
+import type { Alert } from '../alert.ts';
+import type { Clock } from '../clock.ts';
+import type { ActionConfig, RuleConfig } from '../config.ts';
+import type { VersionHealthStore } from '../health.ts';
+import type { Outbox } from '../outbox/outbox.ts';
+import { retrainPayload, rollbackPayload } from './payloads.ts';
+
+export interface ActionRunnerOptions {
+  actions: ReadonlyArray<ActionConfig>;
+  outbox: Outbox;
+  health: VersionHealthStore;
+  clock: Clock;
+  logger: Logger;
+  /** Why the alert is muted (silence ids, inhibiting fingerprints), or null. */
+  mutedBy: (alert: Alert) => string | null;
+}
+
+export type ActionDecision = { action: string; outcome: 'queued' | 'dry_run' | 'muted' | 'cooldown' | 'no_target'; webhookId?: string; targetVersion?: string };
+
+export class ActionRunner {
+  readonly #o: ActionRunnerOptions;
+  readonly #actions: Map<string, ActionConfig>;
+
+  constructor(opts: ActionRunnerOptions) {
+    this.#o = opts;
+    this.#actions = new Map(opts.actions.map((a) => [a.name, a]));
+  }
+
+  /** Called once when an alert starts firing. Rejects when the outbox cannot store a message. */
+  async onFiring(alert: Alert, rule: RuleConfig, runId: string): Promise<ActionDecision[]> {
+    const out: ActionDecision[] = [];
+    const { logger, clock } = this.#o;
+    const model = alert.labels.model ?? '';
+    for (const name of rule.actions) {
+      const action = this.#actions.get(name);
+      if (!action) continue;
+      const fields = { action: name, kind: action.type, model, rule: rule.name, fingerprint: alert.fingerprint };
+      const muted = this.#o.mutedBy(alert);
+      if (muted) {
+        logger.info('action skipped: the alert is muted', { ...fields, muted_by: muted });
+        out.push({ action: name, outcome: 'muted' });
+        continue;
+      }
+      const last = await this.#o.outbox.lastCreated(name, model);
+      const now = clock.now();
+      if (last !== null && now - last < parseDuration(action.cooldown)) {
+        logger.info('action skipped: cooldown', { ...fields, cooldown: action.cooldown, last_at: new Date(last).toISOString() });
+        out.push({ action: name, outcome: 'cooldown' });
+        continue;
+      }
+      const id = 'msg_' + createHash('sha256').update(JSON.stringify([name, alert.fingerprint, runId])).digest('hex').slice(0, 32);
+      const base = { id, action: name, createdAt: now, dryRun: action.dry_run, alert };
+      let payload: Record<string, unknown>;
+      let targetVersion: string | undefined;
+      if (action.type === 'rollback') {
+        const current = alert.labels.version ?? '';
+        const target = await this.#o.health.lastHealthyVersion(model, current);
+        if (target === null) {
+          logger.warn('rollback not sent: no other version of the model has a healthy record', { ...fields, current_version: current, code: 'DW_ALERT_NO_ROLLBACK_TARGET' });
+          out.push({ action: name, outcome: 'no_target' });
+          continue;
+        }
+        targetVersion = target;
+        payload = rollbackPayload({ ...base, targetVersion: target });
+      } else {
+        payload = retrainPayload(base);
+      }
+      await this.#o.outbox.enqueue({ id, action: name, kind: action.type, model, fingerprint: alert.fingerprint, payload: JSON.stringify(payload), dryRun: action.dry_run });
+      out.push({ action: name, outcome: action.dry_run ? 'dry_run' : 'queued', webhookId: id, ...(targetVersion ? { targetVersion } : {}) });
+    }
+    return out;
+  }
+}

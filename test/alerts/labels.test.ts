@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { compileMatcher, fingerprint, globMatcher, parseMatcher } from '../../alerts/labels.ts';
+
+describe('fingerprint', () => {
+  it('is the same for the same labels in any order, and ignores severity', () => {
+    const a = fingerprint({ alertname: 'drift', model: 'fraud', version: 'v1', severity: 'warning' });
+    const b = fingerprint({ version: 'v1', severity: 'critical', model: 'fraud', alertname: 'drift' });
+    expect(a).toBe(b);
+    expect(a).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('differs when any identity label differs, without ambiguity between keys and values', () => {
+    expect(fingerprint({ model: 'a', version: 'b' })).not.toBe(fingerprint({ model: 'a', version: 'c' }));
+    expect(fingerprint({ a: 'bc' })).not.toBe(fingerprint({ ab: 'c' }));
+  });
+});
+
+describe('matchers', () => {
+  it('parses the four operators, quoted or not', () => {
+    expect(parseMatcher('model="fraud"')).toEqual({ name: 'model', op: '=', value: 'fraud' });
+    expect(parseMatcher('model != fraud')).toEqual({ name: 'model', op: '!=', value: 'fraud' });
+    expect(parseMatcher('feature=~"amt.*"')).toEqual({ name: 'feature', op: '=~', value: 'amt.*' });
+    expect(parseMatcher("severity!~'info|warning'")).toEqual({ name: 'severity', op: '!~', value: 'info|warning' });
+    expect(parseMatcher('note="a \\"quoted\\" word"').value).toBe('a "quoted" word');
+  });
+
+  it('anchors regexes and treats a missing label as empty', () => {
+    const re = compileMatcher(parseMatcher('model=~"fr"'));
+    expect(re.matches({ model: 'fraud' })).toBe(false);
+    expect(compileMatcher(parseMatcher('model=~"fr.*"')).matches({ model: 'fraud' })).toBe(true);
+    expect(compileMatcher(parseMatcher('feature=""')).matches({ model: 'x' })).toBe(true);
+    expect(compileMatcher(parseMatcher('feature!=""')).matches({ model: 'x' })).toBe(false);
+  });
+
+  it('rejects bad syntax and bad regexes with the matcher in the message', () => {
+    expect(() => parseMatcher('model')).toThrow(/invalid matcher "model"/);
+    expect(() => parseMatcher('model=~"("')).toThrow(/invalid regular expression/);
+    expect(() => parseMatcher('1abc="x"')).toThrow(/invalid matcher/);
+  });
+});
+
+describe('globs', () => {
+  it('matches * and ? anchored, lists as any-of, and escapes regex characters', () => {
+    expect(globMatcher('fraud-*')('fraud-eu')).toBe(true);
+    expect(globMatcher('fraud-*')('xfraud-eu')).toBe(false);
+    expect(globMatcher('v?')('v1')).toBe(true);
+    expect(globMatcher('v?')('v12')).toBe(false);
+    expect(globMatcher(['psi', 'js'])('js')).toBe(true);
+    expect(globMatcher('a.b')('axb')).toBe(false);
+    expect(globMatcher('*')('')).toBe(true);
+  });
+});
