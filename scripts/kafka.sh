@@ -142,7 +142,13 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 random_cluster_id() {
   # Kafka's Uuid text form: 16 random bytes, base64url without padding.
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+  # Drawn again when it starts with '-': the format tool would read it as an option.
+  local id
+  while :; do
+    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    [ "${id#-}" = "$id" ] && break
+  done
+  printf '%s' "$id"
 }
 
 write_config() {

@@ -7,8 +7,10 @@ import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
 import { pickSecret } from './config/secret.ts';
 import { addReadRoutes } from './api/read-routes.ts';
+import { addBaselineRoutes } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
 import { addSqlRoutes } from './api/sql-routes.ts';
+import { addVersionsRoutes } from './api/versions-routes.ts';
 import { HttpServer } from './http/server.ts';
 import { Router } from './http/router.ts';
 import { createKafka } from './kafka/client.ts';
@@ -76,8 +78,10 @@ export function createApp(config: Config, opts: AppOptions): App {
   });
 
   addSqlRoutes(router, store);
+  addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
   addDetectRoutes(router, () => scheduler);
+  addBaselineRoutes(router, store);
   registerAlertRoutes(router, alerting);
 
   // HTTP first so /healthz and /readyz answer while the store is still being

@@ -21,10 +21,7 @@ const E128 = 128;
 const EP128 = 2 ** 128;
 const EM128 = 2 ** -128;
 // Stirling coefficients B_{2j}/(2j)/(2j-1), j = 8..1 (highest power first).
-const STIRLING_COEFFS = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4,
-  7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
-];
+const STIRLING_COEFFS = [-3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12];
 
 const clip01 = (p: number): number => Math.min(1, Math.max(0, p));
 
@@ -88,7 +85,7 @@ export function kolmogornCdfDurbin(n: number, d: number): number {
   for (let r = 0; r < m; r++) H[r * m] = v[r] as number;
   for (let c = 0; c < m; c++) H[(m - 1) * m + c] = v[m - 1 - c] as number;
 
-  let Hp = new Float64Array(m * m);
+  let Hp: Float64Array = new Float64Array(m * m);
   for (let i = 0; i < m; i++) Hp[i * m + i] = 1;
   let Hc: Float64Array = H;
   let nn = n;

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { EXIT } from './common.ts';
+import { registerBaseline } from './commands/baseline.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDetect } from './commands/detect.ts';
@@ -9,6 +10,7 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerSilences } from './commands/silences.ts';
 import { registerSql } from './commands/sql.ts';
 import { registerStart } from './commands/start.ts';
+import { registerVersions } from './commands/versions.ts';
 
 
 export function buildProgram(): Command {
@@ -21,8 +23,10 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerDemo(program);
   registerDetect(program);
+  registerBaseline(program);
   registerSql(program);
   registerSilences(program);
+  registerVersions(program);
   registerConfig(program);
   return program;
 }

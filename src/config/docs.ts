@@ -14,6 +14,8 @@ interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  const?: unknown;
   pattern?: string;
   format?: string;
 }
@@ -21,6 +23,16 @@ interface JsonSchema {
 function typeOf(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.anyOf) return s.anyOf.map(typeOf).join(' \\| ');
+  // Discriminated unions: show each variant's tag and its other keys.
+  if (s.oneOf)
+    return s.oneOf
+      .map((v) => {
+        const props = Object.entries(v.properties ?? {});
+        const tag = props.find(([, p]) => p.const !== undefined);
+        const rest = props.filter(([k]) => k !== tag?.[0]).map(([k]) => k);
+        return `\`{${tag ? `${tag[0]}: ${String(tag[1].const)}` : ''}${rest.length ? ', ' + rest.join(', ') : ''}}\``;
+      })
+      .join(' \\| ');
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}`;
   if (s.format === 'uri') return 'url';
   if (s.pattern?.includes('\\$\\{')) return 'secret `${ENV}`';

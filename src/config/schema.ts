@@ -78,17 +78,31 @@ export const kafkaSchema = z
       .optional()
       .describe('SASL authentication.'),
     connect_retry_max: duration('30s').describe('Cap of the backoff between connection attempts.'),
+    from_beginning: z.boolean().default(true).describe('Where a consumer group without committed offsets starts: the earliest retained message (true) or only new ones (false).'),
+    session_timeout: duration('30s').describe('Consumer group session timeout: a member silent this long is removed and its partitions reassigned.'),
+    rebalance_timeout: duration('60s').describe('How long the group waits for members to rejoin during a rebalance.'),
+    heartbeat_interval: duration('3s').describe('Heartbeat period of the consumer (well below session_timeout).'),
+    partitions_consumed_concurrently: z.number().int().min(1).max(64).default(4).describe('Partitions whose fetched batches are decoded concurrently.'),
+    fetch_max_bytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('Upper bound of one fetch response from a broker.'),
+    fetch_max_bytes_per_partition: z.number().int().min(1024).default(8 * 1024 * 1024).describe('Upper bound of the data one fetch returns per partition.'),
+    fetch_max_wait: duration('500ms').describe('How long a broker may hold a fetch waiting for data.'),
   })
   .prefault({});
 
 export const ingestSchema = z
   .strictObject({
-    batch_rows: z.number().int().min(1).default(50_000).describe('Flush a batch at this many rows.'),
-    batch_bytes: z.number().int().min(1024).default(32 * 1024 * 1024).describe('Flush a batch at this many bytes of input.'),
+    // An insert stays one block (one part per day) below ClickHouse's
+    // max_insert_block_size (~1M rows) and min_insert_block_size_bytes (256 MiB).
+    batch_rows: z.number().int().min(1).max(1_000_000).default(50_000).describe('Flush a batch at this many rows.'),
+    batch_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(32 * 1024 * 1024).describe('Flush a batch at this many bytes of input.'),
     flush_interval: duration('1s').describe('Flush a non-empty batch at least this often.'),
     max_message_bytes: z.number().int().min(1024).default(1024 * 1024).describe('Larger messages go to the dead-letter topic.'),
     max_buffered_rows: z.number().int().min(1).default(200_000).describe('Pause intake (Kafka) or answer 503 (HTTP) above this many unflushed rows.'),
     insert_retry_max: duration('30s').describe('Cap of the backoff between insert retries.'),
+    max_buffered_bytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024).describe('Pause intake (Kafka) or answer 503 (HTTP) above this many unflushed bytes.'),
+    max_http_body_bytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('Largest body POST /v1/predictions and /v1/labels accept (413 above).'),
+    max_features: z.number().int().min(1).default(1000).describe('Events with more features than this are rejected (reason oversize).'),
+    max_string_length: z.number().int().min(16).default(8192).describe('Longest string accepted in any field of an event (reason oversize above).'),
   })
   .prefault({});
 

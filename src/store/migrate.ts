@@ -98,7 +98,7 @@ export async function migrate(store: Store, logger: Logger, dir = SQL_DIR): Prom
 }
 
 /** Tables with raw data that expire after clickhouse.ttl_days. */
-const TTL_TABLES = ['predictions', 'feature_values', 'labels'] as const;
+const TTL_TABLES = ['predictions', 'feature_values', 'labels', 'label_arrivals'] as const;
 
 export async function applyRetention(store: Store, ttlDays: number): Promise<void> {
   for (const table of TTL_TABLES) {

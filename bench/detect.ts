@@ -1,0 +1,114 @@
+// `npm run bench:detect`: one drift detector run over all features and
+// metrics at 1M, 3M and 10M predictions (20 features: 15 numeric, 3 of them
+// drifted, 5 categorical), then `driftwatch compare` on two 1M x 20 CSV files
+// (bench/detect-compare.ts).
+//   npx tsx bench/detect.ts [--sizes 1000000,3000000,10000000] [--skip-compare]
+// N predictions per size are spread evenly over 48 h: the current 24 h window
+// holds N/2 and the baseline (the previous 24 h) N/2. Generation runs inside
+// the engine (INSERT ... SELECT FROM numbers(); the materialized view fills
+// feature_values with N x 20 rows). Each size runs in two child processes: one
+// generates into a fresh data directory, one opens it and times the run, so
+// the reported peak RSS (getrusage maxrss of the run process, engine included)
+// is the detector's own. Last line: RESULT {...}.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { driftThresholdsSchema } from '../detectors/config.ts';
+import { runDrift } from '../detectors/drift/detector.ts';
+import { silentLogger } from '../src/log/logger.ts';
+import { openEmbeddedStore } from '../src/store/embedded.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { tempDir } from '../test/helpers/tmp.ts';
+
+const DAY = 86_400_000;
+const T = Date.parse('2026-03-02T00:00:00Z');
+const NUMERIC = 15;
+const CATEGORICAL = 5;
+
+function featuresSql(): string {
+  const u = (salt: string) => `((cityHash64(number, '${salt}') % 1000000007) / 1000000007)`;
+  const normal = (salt: string) => `(sqrt(-2 * log(1 - ${u(salt + 'a')})) * cos(2 * pi() * ${u(salt + 'b')}))`;
+  const parts: string[] = [];
+  for (let i = 0; i < NUMERIC; i++) {
+    const shift = i < 3 ? ` + if(ts >= fromUnixTimestamp64Milli(${T}, 'UTC'), ${0.1 * (i + 1)}, 0)` : '';
+    const missing = i === 14 ? `${u('miss')} < 0.05, 'null', ` : '';
+    const value = `toString(round(${normal(`n${i}`)} * ${i + 1} + ${i}${shift}, 4))`;
+    parts.push(`'"num_${i}":', ${missing ? `if(${missing}${value})` : value}`);
+  }
+  for (let i = 0; i < CATEGORICAL; i++) parts.push(`'"cat_${i}":"c', toString(cityHash64(number, 'c${i}') % ${5 + 3 * i}), '"'`);
+  return `concat('{', ${parts.join(", ',', ")}, '}')`;
+}
+
+async function generate(dir: string, rows: number): Promise<void> {
+  const store = await openEmbeddedStore({ path: dir, database: 'driftwatch' });
+  await migrate(store, silentLogger);
+  const t0 = Date.now();
+  const chunk = 1_000_000;
+  for (let off = 0; off < rows; off += chunk) {
+    const n = Math.min(chunk, rows - off);
+    await store.command(
+      `INSERT INTO predictions (event_id, ts, model, model_version, prediction, prediction_num, confidence, latency_ms, error, tags, features, source, kafka_topic, kafka_partition, kafka_offset)
+       SELECT toString(number), fromUnixTimestamp64Milli(toInt64(${T - DAY} + intDiv(number * ${2 * DAY}, ${rows})), 'UTC') AS ts, 'bench', 'v1',
+              ['yes', 'no', 'maybe'][1 + cityHash64(number, 'p') % 3], NULL, 0.5 + 0.5 * ((cityHash64(number, 'conf') % 1000) / 1000), 5, '', map(), ${featuresSql()}, 'bench', '', -1, -1
+       FROM numbers(${off}, ${n})`,
+      { settings: { max_insert_block_size: chunk, min_insert_block_size_rows: chunk } },
+    );
+  }
+  await store.command('OPTIMIZE TABLE feature_values FINAL').catch(() => undefined);
+  process.stderr.write(`generated ${rows} predictions in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  await store.close();
+}
+
+async function runOnce(dir: string): Promise<void> {
+  const store = await openEmbeddedStore({ path: dir, database: 'driftwatch' });
+  const t0 = performance.now();
+  const rows = await runDrift(
+    store,
+    { name: 'bench', baseline: { type: 'previous' }, thresholds: driftThresholdsSchema.parse({}), minSamples: 500 },
+    { runId: 'bench', runAt: new Date(), window: { start: new Date(T), end: new Date(T + DAY) } },
+  );
+  const s = (performance.now() - t0) / 1000;
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const flagged = rows.filter((r) => r.status === 'warn' || r.status === 'alert').map((r) => `${r.feature || '-'}:${r.metric}:${r.status}`);
+  process.stdout.write(`${JSON.stringify({ seconds: s, rss_mb: rssMb, scores: rows.length, flagged: flagged.length, sample: flagged.slice(0, 8) })}\n`);
+  await store.close();
+}
+
+function child(args: string[]): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'detect.ts'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`child ${args.join(' ')} failed with ${r.status}`);
+  return r.stdout;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { phase: { type: 'string' }, dir: { type: 'string' }, rows: { type: 'string' }, sizes: { type: 'string' }, 'skip-compare': { type: 'boolean' } } });
+  if (values.phase === 'gen') return generate(values.dir as string, Number(values.rows));
+  if (values.phase === 'run') return runOnce(values.dir as string);
+  const sizes = (values.sizes ?? '1000000,3000000,10000000').split(',').map(Number);
+  const result: Record<string, number | null> = {};
+  let peak = 0;
+  for (const n of sizes) {
+    const dir = tempDir('dw-bench-detect-');
+    try {
+      child(['--phase', 'gen', '--dir', dir.path, '--rows', String(n)]);
+      const out = JSON.parse(child(['--phase', 'run', '--dir', dir.path]).trim().split('\n').pop() as string) as { seconds: number; rss_mb: number; scores: number; flagged: number };
+      process.stdout.write(`rows=${n} (${n / 2} per window x 20 features): ${out.seconds.toFixed(2)} s, peak RSS ${out.rss_mb.toFixed(0)} MB, ${out.scores} scores, ${out.flagged} flagged\n`);
+      result[`rows_${n >= 1e6 ? n / 1e6 + 'm' : n}_s`] = Number(out.seconds.toFixed(3));
+      peak = Math.max(peak, out.rss_mb);
+    } finally {
+      rmSync(dir.path, { recursive: true, force: true });
+    }
+  }
+  result.compare_1m_s = null;
+  if (!values['skip-compare']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'detect-compare.ts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+    process.stdout.write(r.stdout.split('\n').filter((l) => l && !l.startsWith('RESULT')).map((l) => `compare: ${l}\n`).join(''));
+    const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
+    if (line) result.compare_1m_s = (JSON.parse(line.slice(7)) as Record<string, number>).compare_1m_s ?? null;
+  }
+  result.peak_rss_mb = Math.round(peak);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+await main();

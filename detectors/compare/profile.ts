@@ -1,0 +1,74 @@
+// First pass over a loaded side: per column, how many values are missing
+// before typing, how many are present but not numbers, how many are finite
+// numbers, and their range.
+import type { Store } from '../../src/store/store.ts';
+import type { LoadedSource, SourceColumn } from './source.ts';
+import { asBits, finiteExpr, floatCol, floatFromBits, missingExpr, num, QUERY_SETTINGS, valueCol } from './sql.ts';
+
+export interface ColumnProfile {
+  /** Null, missing tokens, NaN. */
+  textMissing: number;
+  /** Present values that are not numbers. */
+  nonNumeric: number;
+  /** Finite numbers. */
+  finite: number;
+  min: number;
+  max: number;
+}
+
+/** Points per side in the grid of cells for large columns. */
+export const GRID_POINTS = 1024;
+/** Rows sampled per side for the grid (the sample's quantiles become grid points). */
+export const GRID_SAMPLE_ROWS = 32_768;
+
+export async function profileColumns(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<ColumnProfile[]> {
+  if (cols.length === 0) return [];
+  const list = (f: (c: SourceColumn) => string): string => `[${cols.map(f).join(', ')}]`;
+  // Cheap float aggregates in one scan; a value is missing or non-numeric only when its float is NaN.
+  const numbersSql = `SELECT
+    ${list((c) => (c.kind === 'other' ? `toFloat64(countIf(${valueCol(c.index)} IS NULL))` : `toFloat64(countIf(isNaN(${floatCol(c.index)})))`))} AS nan,
+    ${list((c) => `toFloat64(countIf(${finiteExpr(c.kind, c.index)}))`)} AS finite,
+    ${list((c) => `minIf(${floatCol(c.index)}, ${finiteExpr(c.kind, c.index)})`)} AS mins,
+    ${list((c) => `maxIf(${floatCol(c.index)}, ${finiteExpr(c.kind, c.index)})`)} AS maxs
+  FROM ${src.table}`;
+  // The string test for missing tokens only on the NaN rows of text columns (one filtered scan per column).
+  const text = cols.map((c, k) => ({ c, k })).filter(({ c }) => c.kind === 'text');
+  const tokensSql = text.map(({ c, k }) => `SELECT toUInt32(${k}) AS col, toFloat64(countIf(${missingExpr(c.kind, c.index)})) AS n FROM ${src.table} WHERE isNaN(${floatCol(c.index)})`).join(' UNION ALL ');
+  const [[row], tokenRows] = await Promise.all([
+    store.query<{ nan: number[]; finite: number[]; mins: number[]; maxs: number[] }>(numbersSql, { settings: QUERY_SETTINGS, signal }),
+    text.length ? store.query<{ col: number; n: number }>(tokensSql, { settings: QUERY_SETTINGS, signal }) : Promise.resolve([]),
+  ]);
+  if (!row) throw new Error('profile query returned no row');
+  const tokens = new Map(tokenRows.map((r) => [num(r.col), num(r.n)]));
+  return cols.map((c, k) => {
+    const nan = num(row.nan[k]);
+    // text: NaN = missing token or not a number; number: NaN = null or NaN (missing); other: counted nulls.
+    const textMissing = c.kind === 'text' ? (tokens.get(k) ?? 0) : nan;
+    const nonNumeric = c.kind === 'text' ? nan - textMissing : c.kind === 'number' ? 0 : src.rows - nan;
+    return { textMissing, nonNumeric, finite: num(row.finite[k]), min: num(row.mins[k]), max: num(row.maxs[k]) };
+  });
+}
+
+/**
+ * Quantiles of a deterministic row sample, for the grid of cells: the rows
+ * whose whole-row hash falls in 1/rate (ties stay as frequent as in the data,
+ * which a hash of the value alone would not keep), about GRID_POINTS evenly
+ * spaced order statistics per column.
+ */
+export async function gridSamples(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<number[][]> {
+  const usable = cols.filter((c) => c.kind !== 'other');
+  if (usable.length === 0) return cols.map(() => []);
+  const rate = Math.max(1, Math.floor(src.rows / GRID_SAMPLE_ROWS));
+  // Every stride-th element of the sorted sample. (A lambda indexing the sample would capture it,
+  // and the engine copies captured arrays once per element.)
+  const stride = Math.max(1, Math.round(src.rows / rate / GRID_POINTS));
+  const exprs = usable.map((c, k) => {
+    const sorted = `arraySort(groupArrayIf(${floatCol(c.index)}, ${finiteExpr(c.kind, c.index)}))`;
+    return `${asBits(`arrayDistinct(arrayFilter((x, i) -> i % ${stride} = 0, ${sorted} AS sample${k}, arrayEnumerate(sample${k})))`)} AS g${k}`;
+  });
+  // Filtering the sampled rows in WHERE is far cheaper than a per-row condition inside each aggregate.
+  const sql = `SELECT ${exprs.join(', ')} FROM ${src.table} WHERE cityHash64(${src.columns.map((c) => valueCol(c.index)).join(', ')}) % ${rate} = 0`;
+  const [row] = await store.query<Record<string, string[]>>(sql, { settings: QUERY_SETTINGS, signal });
+  const out = new Map(usable.map((c, k) => [c.index, ((row?.[`g${k}`] ?? []) as string[]).map(floatFromBits).filter((x) => Number.isFinite(x))]));
+  return cols.map((c) => out.get(c.index) ?? []);
+}

@@ -1,0 +1,194 @@
+// Load one input file into an in-memory engine table. Text formats are read
+// with every column as Nullable(String) (so "NA", "None", "" keep their
+// meaning and numbers are parsed by our rules); typed formats keep their types.
+// Next to each value column the table holds its numeric view, parsed once.
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import type { Store } from '../../src/store/store.ts';
+import { inputError } from './errors.ts';
+import { engineFormat, isTextFormat, type InputFormat } from './formats.ts';
+import { floatCol, floatExpression, QUERY_SETTINGS, valueCol, type ColumnKind } from './sql.ts';
+
+export interface SourceColumn {
+  name: string;
+  /** Position in the file; the table's columns are v<index> and f<index>. */
+  index: number;
+  kind: ColumnKind;
+  /** The engine type the values are held in. */
+  type: string;
+}
+
+export interface LoadedSource {
+  path: string;
+  format: InputFormat;
+  table: string;
+  rows: number;
+  columns: SourceColumn[];
+}
+
+const TEXT_READ_SETTINGS = {
+  input_format_csv_use_best_effort_in_schema_inference: 0,
+  input_format_csv_trim_whitespaces: 0,
+  format_csv_allow_single_quotes: 0,
+  input_format_json_read_numbers_as_strings: 1,
+  input_format_json_read_bools_as_strings: 1,
+  input_format_json_read_objects_as_strings: 1,
+  input_format_json_read_arrays_as_strings: 1,
+  input_format_json_infer_incomplete_types_as_strings: 1,
+  input_format_skip_unknown_fields: 1,
+} as const;
+
+const NUMBER_TYPE = /^(U?Int(8|16|32|64|128|256)|Float(32|64)|BFloat16|Decimal(32|64|128|256)?\(.*\))$/;
+
+function unwrap(type: string): string {
+  let t = type.trim();
+  for (;;) {
+    const m = /^(Nullable|LowCardinality)\((.*)\)$/s.exec(t);
+    if (!m) return t;
+    t = (m[2] as string).trim();
+  }
+}
+
+/** How the engine's type of a typed-format column is treated. */
+export function kindOfType(type: string): ColumnKind {
+  const t = unwrap(type);
+  if (t === 'String' || t.startsWith('FixedString(')) return 'text';
+  if (NUMBER_TYPE.test(t)) return 'number';
+  return 'other';
+}
+
+/** Backtick-quote a name inside a structure string (which is itself a bound parameter). */
+function structureName(name: string): string {
+  return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+}
+
+function describeMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/^ClickHouse:\s*/, '').split('\n')[0]?.slice(0, 400) ?? msg;
+}
+
+/** Size in bytes, for callers that plan loads; 0 when unknown. */
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function checkReadable(path: string, label: string): Promise<void> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw inputError(`${label} file ${path} is not a regular file`);
+    size = st.size;
+    await access(path, constants.R_OK);
+  } catch (e) {
+    if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('DW_')) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : describeMessage(e);
+    throw inputError(`cannot read ${label} file ${path}: ${why}`, e);
+  }
+  if (size === 0) throw inputError(`${label} file ${path} is empty`);
+}
+
+export interface LoadOptions {
+  path: string;
+  format: InputFormat;
+  table: string;
+  /** Names the file in messages ("reference", "current", "baseline"). */
+  label: string;
+  /**
+   * Parse with one thread. Cheaper in total when another file loads at the
+   * same time (two single-threaded parses keep both cores busy without the
+   * coordination cost of parallel parsing).
+   */
+  singleThreaded?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The column names of a CSV file's header line when the file has no data rows; null otherwise. */
+async function csvHeader(store: Store, path: string, signal?: AbortSignal): Promise<string[] | null> {
+  try {
+    const rows = await store.query<{ line: string }>("SELECT line FROM file({path:String}, 'LineAsString') WHERE line != '' LIMIT 2", { params: { path }, signal });
+    if (rows.length !== 1 || rows[0] === undefined) return null;
+    return splitCsvLine(rows[0].line.replace(/\r$/, ''));
+  } catch {
+    return null;
+  }
+}
+
+/** One CSV line into fields (quotes and doubled quotes). */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(field);
+      field = '';
+    } else field += ch;
+  }
+  out.push(field);
+  return out;
+}
+
+export async function loadSource(store: Store, opts: LoadOptions): Promise<LoadedSource> {
+  const { path, format, table, label } = opts;
+  await checkReadable(path, label);
+  const fmt = await engineFormat(format, path);
+  const text = isTextFormat(format);
+  const settings = { ...QUERY_SETTINGS, ...(text ? TEXT_READ_SETTINGS : {}), ...(opts.singleThreaded ? { input_format_parallel_parsing: 0 } : {}) };
+  let described: Array<{ name: string; type: string }>;
+  try {
+    described = await store.query<{ name: string; type: string }>('DESCRIBE file({path:String}, {format:String})', { params: { path, format: fmt }, settings, signal: opts.signal });
+  } catch (e) {
+    // Schema inference needs a data row: a CSV with only its header names its columns in that line.
+    const header = format === 'csv' ? await csvHeader(store, path, opts.signal) : null;
+    if (header) described = header.map((name) => ({ name, type: 'Nullable(String)' }));
+    else {
+      const msg = describeMessage(e);
+      if (/empty/i.test(msg)) throw inputError(`${label} file ${path} is empty (${msg})`, e);
+      throw inputError(`cannot read ${label} file ${path} as ${fmt}: ${msg}`, e);
+    }
+  }
+  if (described.length === 0) throw inputError(`${label} file ${path} has no columns`);
+  const seen = new Set<string>();
+  for (const d of described) {
+    if (seen.has(d.name)) throw inputError(`${label} file ${path} has the column name ${JSON.stringify(d.name)} twice`);
+    seen.add(d.name);
+  }
+  const columns: SourceColumn[] = described.map((d, index) => (text ? { name: d.name, index, kind: 'text', type: 'Nullable(String)' } : { name: d.name, index, kind: kindOfType(d.type), type: d.type }));
+  const defs = columns.map((c) => `${valueCol(c.index)} ${c.type}, ${floatCol(c.index)} Float64 MATERIALIZED ${floatExpression(c.kind, c.index)}`);
+  await store.command(`CREATE TABLE ${table} (${defs.join(', ')}) ENGINE = Memory`, { signal: opts.signal });
+  const insertCols = columns.map((c) => valueCol(c.index)).join(', ');
+  try {
+    if (text) {
+      const structure = columns.map((c) => `${structureName(c.name)} Nullable(String)`).join(', ');
+      await store.command(`INSERT INTO ${table} (${insertCols}) SELECT * FROM file({path:String}, {format:String}, {structure:String})`, {
+        params: { path, format: fmt, structure },
+        settings,
+        signal: opts.signal,
+      });
+    } else {
+      // Without this the engine would read the file with the target table's (generated) column names.
+      await store.command(`INSERT INTO ${table} (${insertCols}) SELECT * FROM file({path:String}, {format:String})`, {
+        params: { path, format: fmt },
+        settings: { ...settings, use_structure_from_insertion_table_in_table_functions: 0 },
+        signal: opts.signal,
+      });
+    }
+  } catch (e) {
+    throw inputError(`cannot read ${label} file ${path} as ${fmt}: ${describeMessage(e)}`, e);
+  }
+  const [count] = await store.query<{ n: string | number }>(`SELECT count() AS n FROM ${table}`, { signal: opts.signal });
+  return { path, format, table, rows: Number(count?.n ?? 0), columns };
+}

@@ -1,0 +1,60 @@
+// The two sides of one drift comparison as WHERE clauses with bound
+// parameters. Model, version, feature, tag and dataset names are user data:
+// they only travel as {name:Type} parameters, prefixed by side (ref_*, cur_*).
+import type { QueryParams } from '../../src/store/store.ts';
+import type { Side } from './numeric.ts';
+
+export interface Segment {
+  tag: string;
+  value: string;
+}
+
+/** One side: live traffic of a model version in a time range, or an imported dataset. */
+export type SideSpec =
+  | { source: 'live'; model: string; version: string; start: Date; end: Date; segment?: Segment }
+  | { source: 'dataset'; model: string; version: string; dataset: string; importId: string; rows: number };
+
+export interface SideSql {
+  /** feature_values or baseline_values. */
+  valuesTable: string;
+  /** Condition on the long table (model, model_version, ts | dataset, import_id, event_id). */
+  values: string;
+  /** Condition on predictions; null for a dataset. */
+  predictions: string | null;
+  params: QueryParams;
+}
+
+export function sideSql(side: Side, spec: SideSpec): SideSql {
+  const p = (k: string): string => `${side}_${k}`;
+  const params: QueryParams = { [p('model')]: spec.model, [p('version')]: spec.version };
+  const base = `model = {${p('model')}:String} AND model_version = {${p('version')}:String}`;
+  if (spec.source === 'dataset') {
+    params[p('dataset')] = spec.dataset;
+    params[p('import')] = spec.importId;
+    return { valuesTable: 'baseline_values', values: `${base} AND dataset = {${p('dataset')}:String} AND import_id = {${p('import')}:String}`, predictions: null, params };
+  }
+  params[p('start')] = spec.start.getTime();
+  params[p('end')] = spec.end.getTime();
+  const time = `ts >= fromUnixTimestamp64Milli({${p('start')}:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({${p('end')}:Int64}, 'UTC')`;
+  let predictions = `${base} AND ${time}`;
+  let values = predictions;
+  if (spec.segment) {
+    params[p('tag')] = spec.segment.tag;
+    params[p('tag_value')] = spec.segment.value;
+    predictions += ` AND tags[{${p('tag')}:String}] = {${p('tag_value')}:String}`;
+    values += ` AND event_id IN (SELECT event_id FROM predictions WHERE ${predictions})`;
+  }
+  return { valuesTable: 'feature_values', values, predictions, params };
+}
+
+/** `*` any run of characters, `?` one character; everything else literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = [...glob].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, 's');
+}
+
+export function matcher(globs: readonly string[] | undefined): (name: string) => boolean {
+  if (!globs || globs.length === 0) return () => true;
+  const res = globs.map(globToRegExp);
+  return (name) => res.some((r) => r.test(name));
+}
