@@ -18,6 +18,7 @@ import { createIngest } from './ingest/index.ts';
 import { Daemon } from './lifecycle/daemon.ts';
 import { DaemonFile } from './lifecycle/daemon-file.ts';
 import type { Logger } from './log/logger.ts';
+import { ModelMetricsCollector } from './metrics/model-collector.ts';
 import { ModelMetrics } from './metrics/model-metrics.ts';
 import { createRegistry } from './metrics/registry.ts';
 import { ScoreGauges } from './metrics/score-gauges.ts';
@@ -90,6 +91,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   daemon.add(storeComponent);
   // Written once the engine's lock is ours; removed before the store closes.
   if (!config.clickhouse.url) daemon.add(new DaemonFile(config.data_dir, () => http.port, logger));
+  daemon.add(new ModelMetricsCollector(store, modelMetrics, logger.child({ component: 'model-metrics' })));
   // After the store, before the scheduler: alerting stops once the last run
   // was evaluated and before the store closes.
   daemon.add(alerting);

@@ -1,20 +1,10 @@
 // The model view: request volume, latency, errors and versions seen, per
-// model and version, fed by ingest as events are stored.
+// model and version, fed from the store by ModelMetricsCollector.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { droppedSeriesCounter, SeriesCap } from './series-cap.ts';
 
-export interface PredictionSample {
-  model: string;
-  version: string;
-  /** null when the event had no latency. */
-  latencyMs: number | null;
-  error: boolean;
-  /** Event time in ms since epoch. */
-  ts: number;
-}
-
 /** Buckets in seconds, from 1 ms to 10 s: typical online inference. */
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class ModelMetrics {
   readonly #predictions: Counter<'model' | 'version'>;
@@ -52,27 +42,23 @@ export class ModelMetrics {
     this.#cap = new SeriesCap('driftwatch_model_*', maxVersions, droppedSeriesCounter(registry));
   }
 
-  /** Record a batch of stored predictions, aggregated per version first. */
-  observe(samples: Iterable<PredictionSample>): void {
-    const byVersion = new Map<string, { labels: { model: string; version: string }; n: number; errors: number; lastTs: number; latencies: number[] }>();
-    for (const s of samples) {
-      const key = `${s.model}\u0000${s.version}`;
-      let agg = byVersion.get(key);
-      if (!agg) {
-        if (!this.#cap.admit(key)) continue;
-        agg = { labels: { model: s.model, version: s.version }, n: 0, errors: 0, lastTs: 0, latencies: [] };
-        byVersion.set(key, agg);
-      }
-      agg.n++;
-      if (s.error) agg.errors++;
-      if (s.ts > agg.lastTs) agg.lastTs = s.ts;
-      if (s.latencyMs !== null && Number.isFinite(s.latencyMs)) agg.latencies.push(s.latencyMs / 1000);
+  /**
+   * Record aggregates computed by the engine for one version: counts, the
+   * newest event time, and per latency bucket (LATENCY_BUCKETS plus +Inf)
+   * the count and the sum of latencies in seconds.
+   */
+  record(model: string, version: string, agg: { n: number; errors: number; lastTsMs: number; buckets: ReadonlyArray<{ count: number; sum: number }> }): void {
+    if (agg.n <= 0 || !this.#cap.admit(`${model}\u0000${version}`)) return;
+    const labels = { model, version };
+    this.#predictions.inc(labels, agg.n);
+    if (agg.errors > 0) this.#errors.inc(labels, agg.errors);
+    // The histogram has no bulk API: observing each bucket's mean once per
+    // value lands every value in its own bucket and keeps _sum exact.
+    for (const b of agg.buckets) {
+      if (b.count <= 0) continue;
+      const mean = b.sum / b.count;
+      for (let i = 0; i < b.count; i++) this.#latency.observe(labels, mean);
     }
-    for (const agg of byVersion.values()) {
-      this.#predictions.inc(agg.labels, agg.n);
-      if (agg.errors > 0) this.#errors.inc(agg.labels, agg.errors);
-      for (const l of agg.latencies) this.#latency.observe(agg.labels, l);
-      this.#lastSeen.set(agg.labels, Math.max(agg.lastTs / 1000, 0));
-    }
+    this.#lastSeen.set(labels, Math.max(agg.lastTsMs / 1000, 0));
   }
 }

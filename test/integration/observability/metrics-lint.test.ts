@@ -13,7 +13,7 @@ import { PROMTOOL_BIN } from '../../helpers/prometheus.ts';
 describe('/metrics', () => {
   it('passes promtool check metrics, and /metrics needs no token', async () => {
     const registry = createRegistry();
-    new ModelMetrics(registry).observe([{ model: 'fraud', version: 'v1', latencyMs: 12, error: false, ts: Date.now() }]);
+    new ModelMetrics(registry).record('fraud', 'v1', { n: 2, errors: 1, lastTsMs: Date.now(), buckets: [{ count: 0, sum: 0 }, { count: 0, sum: 0 }, { count: 0, sum: 0 }, { count: 2, sum: 0.018 }] });
     new ScoreGauges(registry).update([
       { run_id: 'r', run_at: '', detector: 'drift', window_start: '', window_end: '', baseline: '', model: 'fraud', model_version: 'v1', segment: '', feature: 'amount', metric: 'psi', value: 0.3, p_value: null, threshold: 0.25, status: 'alert', n_ref: 1, n_cur: 1, details: '' },
     ]);
