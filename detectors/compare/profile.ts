@@ -21,32 +21,54 @@ export const GRID_POINTS = 1024;
 /** Rows sampled per side for the grid (the sample's quantiles become grid points). */
 export const GRID_SAMPLE_ROWS = 32_768;
 
-export async function profileColumns(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<ColumnProfile[]> {
+export interface NumberStats {
+  /** Values whose float is NaN (null, missing tokens, text that is not a number). */
+  nan: number;
+  finite: number;
+  min: number;
+  max: number;
+}
+
+/** Cheap float aggregates per column in one scan (no string work). */
+export async function numberStats(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<NumberStats[]> {
   if (cols.length === 0) return [];
   const list = (f: (c: SourceColumn) => string): string => `[${cols.map(f).join(', ')}]`;
-  // Cheap float aggregates in one scan; a value is missing or non-numeric only when its float is NaN.
-  const numbersSql = `SELECT
+  const sql = `SELECT
     ${list((c) => (c.kind === 'other' ? `toFloat64(countIf(${valueCol(c.index)} IS NULL))` : `toFloat64(countIf(isNaN(${floatCol(c.index)})))`))} AS nan,
     ${list((c) => `toFloat64(countIf(${finiteExpr(c.kind, c.index)}))`)} AS finite,
     ${list((c) => `minIf(${floatCol(c.index)}, ${finiteExpr(c.kind, c.index)})`)} AS mins,
     ${list((c) => `maxIf(${floatCol(c.index)}, ${finiteExpr(c.kind, c.index)})`)} AS maxs
   FROM ${src.table}`;
-  // The string test for missing tokens only on the NaN rows of text columns (one filtered scan per column).
-  const text = cols.map((c, k) => ({ c, k })).filter(({ c }) => c.kind === 'text');
-  const tokensSql = text.map(({ c, k }) => `SELECT toUInt32(${k}) AS col, toFloat64(countIf(${missingExpr(c.kind, c.index)})) AS n FROM ${src.table} WHERE isNaN(${floatCol(c.index)})`).join(' UNION ALL ');
-  const [[row], tokenRows] = await Promise.all([
-    store.query<{ nan: number[]; finite: number[]; mins: number[]; maxs: number[] }>(numbersSql, { settings: QUERY_SETTINGS, signal }),
-    text.length ? store.query<{ col: number; n: number }>(tokensSql, { settings: QUERY_SETTINGS, signal }) : Promise.resolve([]),
-  ]);
+  const [row] = await store.query<{ nan: number[]; finite: number[]; mins: number[]; maxs: number[] }>(sql, { settings: QUERY_SETTINGS, signal });
   if (!row) throw new Error('profile query returned no row');
-  const tokens = new Map(tokenRows.map((r) => [num(r.col), num(r.n)]));
-  return cols.map((c, k) => {
-    const nan = num(row.nan[k]);
-    // text: NaN = missing token or not a number; number: NaN = null or NaN (missing); other: counted nulls.
-    const textMissing = c.kind === 'text' ? (tokens.get(k) ?? 0) : nan;
-    const nonNumeric = c.kind === 'text' ? nan - textMissing : c.kind === 'number' ? 0 : src.rows - nan;
-    return { textMissing, nonNumeric, finite: num(row.finite[k]), min: num(row.mins[k]), max: num(row.maxs[k]) };
-  });
+  return cols.map((_, k) => ({ nan: num(row.nan[k]), finite: num(row.finite[k]), min: num(row.mins[k]), max: num(row.maxs[k]) }));
+}
+
+/**
+ * Missing tokens per text column, tested only on the rows whose float is NaN
+ * (one filtered scan per column): the string work skips every number.
+ * Non-text columns get 0.
+ */
+export async function tokenCounts(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<number[]> {
+  const text = cols.map((c, k) => ({ c, k })).filter(({ c }) => c.kind === 'text');
+  if (text.length === 0) return cols.map(() => 0);
+  const sql = text.map(({ c, k }) => `SELECT toUInt32(${k}) AS col, toFloat64(countIf(${missingExpr(c.kind, c.index)})) AS n FROM ${src.table} WHERE isNaN(${floatCol(c.index)})`).join(' UNION ALL ');
+  const rows = await store.query<{ col: number; n: number }>(sql, { settings: QUERY_SETTINGS, signal });
+  const byCol = new Map(rows.map((r) => [num(r.col), num(r.n)]));
+  return cols.map((_, k) => byCol.get(k) ?? 0);
+}
+
+/** Missing and non-numeric counts from the two parts of the profile. */
+export function columnProfile(c: SourceColumn, rows: number, n: NumberStats, tokens: number): ColumnProfile {
+  // text: NaN = missing token or not a number; number: NaN = null or NaN (missing); other: n.nan counts nulls.
+  const textMissing = c.kind === 'text' ? tokens : n.nan;
+  const nonNumeric = c.kind === 'text' ? n.nan - tokens : c.kind === 'number' ? 0 : rows - n.nan;
+  return { textMissing, nonNumeric, finite: n.finite, min: n.min, max: n.max };
+}
+
+export async function profileColumns(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<ColumnProfile[]> {
+  const [stats, tokens] = await Promise.all([numberStats(store, src, cols, signal), tokenCounts(store, src, cols, signal)]);
+  return cols.map((c, k) => columnProfile(c, src.rows, stats[k] as NumberStats, tokens[k] as number));
 }
 
 /**

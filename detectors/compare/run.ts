@@ -1,21 +1,30 @@
 // `driftwatch compare` as a library call: load both files into the engine,
-// profile and type every common column, push bins, quantiles, category counts
-// and the ECDF statistics down, and assemble the report from aggregates only.
+// type every common column, push bins, quantiles, category counts and the
+// ECDF statistics down, and assemble the report from aggregates only.
+//
+// The queries form a small dependency graph, started as early as each input
+// is known, so both cores stay busy:
+//   load -> float stats (finite counts, range) -> reference edges -> bins
+//        -> grid samples ---------+-> cells (large columns) -> refinement (rare)
+//        -> float stats ----------+-> exact ECDF walks (other columns)
+//        -> missing-token counts -> types -> category counts
+// Numeric work starts before the token counts settle the types; columns that
+// turn out categorical just drop it (their floats are NaN, so it was cheap).
 import type { Logger } from '../../src/log/logger.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import type { Store } from '../../src/store/store.ts';
 import { sortCategories } from '../stats/categories.ts';
-import { chooseRefinement, ecdfFromCells, scanCells, type CellInput } from '../stats/ecdf-cells.ts';
+import { chooseRefinement, ecdfFromCells, scanCells, type CellInput, type CellSide } from '../stats/ecdf-cells.ts';
 import { DEFAULT_THRESHOLDS, type SeverityThresholds } from '../stats/severity.ts';
 import { assembleReport, diffSchema } from '../report/assemble.ts';
 import { categoricalFeature, numericFeature, type EcdfAggregate } from '../report/feature.ts';
 import type { CompareReport, FeatureReport } from '../report/types.ts';
+import { buildCellIndex, type CellIndex } from './cell-index.ts';
 import { exactEcdf, refineCells, type EcdfPair } from './ecdf.ts';
 import { inputError } from './errors.ts';
-import { buildCellIndex } from './cell-index.ts';
 import { formatFromPath, type InputFormat } from './formats.ts';
 import { categoryCounts, numericHistograms } from './histograms.ts';
-import { gridSamples, profileColumns, type ColumnProfile } from './profile.ts';
+import { columnProfile, gridSamples, numberStats, tokenCounts, type NumberStats } from './profile.ts';
 import { referenceEdges } from './quantiles.ts';
 import { fileSize, loadSource, type LoadedSource, type SourceColumn } from './source.ts';
 import { tablePrefix } from './sql.ts';
@@ -31,7 +40,7 @@ export interface CompareFilesOptions {
   /**
    * Columns with at most this many values (reference + current) get KS and
    * Wasserstein from an exact walk over every distinct value; larger ones use
-   * grid cells (D exact or within d_error_bound <= 0.005; Wasserstein within
+   * grid cells (D within ks.d_error_bound; Wasserstein within
    * wasserstein_error_bound).
    */
   exactLimit?: number;
@@ -53,15 +62,11 @@ export const DEFAULT_EXACT_LIMIT = 200_000;
 export const DEFAULT_REFINE_BUDGET = 300_000;
 export const DEFAULT_D_ERROR_TARGET = 0.002;
 
-interface Pair {
+/** A column of both files, with what the float scan found on each side. */
+interface Candidate {
   name: string;
-  sampleRef: number[];
-  sampleCur: number[];
   ref: SourceColumn;
   cur: SourceColumn;
-  pRef: ColumnProfile;
-  pCur: ColumnProfile;
-  numeric: boolean;
   nRef: number;
   nCur: number;
 }
@@ -73,11 +78,26 @@ function resolveFormat(path: string, forced: InputFormat | undefined, label: str
   return f;
 }
 
-function gridFor(p: Pair, sRef: readonly number[], sCur: readonly number[]): number[] {
+function gridOf(sRef: readonly number[], sCur: readonly number[], statsRef: NumberStats, statsCur: NumberStats): number[] {
   const pts = [...sRef, ...sCur];
-  if (p.pRef.finite > 0) pts.push(p.pRef.min, p.pRef.max);
-  if (p.pCur.finite > 0) pts.push(p.pCur.min, p.pCur.max);
-  return [...new Set(pts.filter((x) => Number.isFinite(x)))].sort((a, b) => a - b);
+  if (statsRef.finite > 0) pts.push(statsRef.min, statsRef.max);
+  if (statsCur.finite > 0) pts.push(statsCur.min, statsCur.max);
+  return [...new Set(pts.filter((x) => Number.isFinite(x)).map((x) => (x === 0 ? 0 : x)))].sort((a, b) => a - b);
+}
+
+async function loadBoth(store: Store, opts: CompareFilesOptions, tables: readonly [string, string]): Promise<[LoadedSource, LoadedSource]> {
+  const refFormat = resolveFormat(opts.reference, opts.inputFormat, 'reference');
+  const curFormat = resolveFormat(opts.current, opts.inputFormat, 'current');
+  // Two big files load side by side with one parsing thread each; a big and a small one let the big one use all.
+  const [refSize, curSize] = await Promise.all([fileSize(opts.reference), fileSize(opts.current)]);
+  const singleThreaded = Math.min(refSize, curSize) > 0.25 * Math.max(refSize, curSize);
+  // Both settle before anything is thrown, so the caller's cleanup never races a load still creating its table.
+  const loads = await Promise.allSettled([
+    loadSource(store, { path: opts.reference, format: refFormat, table: tables[0], label: 'reference', singleThreaded, signal: opts.signal }),
+    loadSource(store, { path: opts.current, format: curFormat, table: tables[1], label: 'current', singleThreaded, signal: opts.signal }),
+  ]);
+  for (const l of loads) if (l.status === 'rejected') throw l.reason;
+  return loads.map((l) => (l as PromiseFulfilledResult<LoadedSource>).value) as [LoadedSource, LoadedSource];
 }
 
 export async function compareFiles(store: Store, opts: CompareFilesOptions): Promise<CompareReport> {
@@ -88,21 +108,13 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
   const prefix = tablePrefix();
   const tables = [`${prefix}_ref`, `${prefix}_cur`] as const;
   const t0 = Date.now();
-  const lap = (what: string): void => log.debug('compare phase done', { phase: what, ms: Date.now() - t0 });
+  const lap = <T>(what: string, p: Promise<T>): Promise<T> =>
+    p.then((v) => {
+      log.debug('compare step done', { step: what, ms: Date.now() - t0 });
+      return v;
+    });
   try {
-    const refFormat = resolveFormat(opts.reference, opts.inputFormat, 'reference');
-    const curFormat = resolveFormat(opts.current, opts.inputFormat, 'current');
-    // Two big files load side by side with one parsing thread each; a big and a small one let the big one use all.
-    const [refSize, curSize] = await Promise.all([fileSize(opts.reference), fileSize(opts.current)]);
-    const singleThreaded = Math.min(refSize, curSize) > 0.25 * Math.max(refSize, curSize);
-    // Both settle before anything is thrown, so the cleanup below never races a load still creating its table.
-    const loads = await Promise.allSettled([
-      loadSource(store, { path: opts.reference, format: refFormat, table: tables[0], label: 'reference', singleThreaded, signal }),
-      loadSource(store, { path: opts.current, format: curFormat, table: tables[1], label: 'current', singleThreaded, signal }),
-    ]);
-    for (const l of loads) if (l.status === 'rejected') throw l.reason;
-    const [ref, cur] = loads.map((l) => (l as PromiseFulfilledResult<LoadedSource>).value) as [LoadedSource, LoadedSource];
-    lap('load');
+    const [ref, cur] = await lap('load', loadBoth(store, opts, tables));
     if (!opts.allowEmpty) {
       for (const [src, label] of [
         [ref, 'reference'],
@@ -122,147 +134,154 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
     const forced = new Set(opts.categorical ?? []);
     const unknown = [...forced].filter((c) => !schema.common.includes(c));
     if (unknown.length > 0) throw inputError(`--categorical names ${unknown.map((c) => JSON.stringify(c)).join(', ')}, not a column of both files`);
-
     const refCols = schema.common.map((n) => ref.columns.find((c) => c.name === n) as SourceColumn);
     const curCols = schema.common.map((n) => cur.columns.find((c) => c.name === n) as SourceColumn);
-    // Grid samples are drawn alongside, when any column may be large.
-    const grid = ref.rows + cur.rows > exactLimit;
-    const [profRef, profCur, gridRef, gridCur] = await Promise.all([
-      profileColumns(store, ref, refCols, signal),
-      profileColumns(store, cur, curCols, signal),
-      grid ? gridSamples(store, ref, refCols, signal) : refCols.map(() => []),
-      grid ? gridSamples(store, cur, curCols, signal) : curCols.map(() => []),
-    ]);
-    lap('profile');
-    const pairs: Pair[] = schema.common.map((name, k) => {
-      const rc = refCols[k] as SourceColumn;
-      const cc = curCols[k] as SourceColumn;
-      const pRef = profRef[k] as ColumnProfile;
-      const pCur = profCur[k] as ColumnProfile;
-      const numeric = !forced.has(name) && rc.kind !== 'other' && cc.kind !== 'other' && pRef.nonNumeric === 0 && pCur.nonNumeric === 0;
-      return {
-        name,
-        sampleRef: gridRef[k] ?? [],
-        sampleCur: gridCur[k] ?? [],
-        ref: rc,
-        cur: cc,
-        pRef,
-        pCur,
-        numeric,
-        nRef: numeric ? pRef.finite : ref.rows - pRef.textMissing,
-        nCur: numeric ? pCur.finite : cur.rows - pCur.textMissing,
-      };
-    });
-    const numeric = pairs.filter((p) => p.numeric);
-    const categorical = pairs.filter((p) => !p.numeric);
-    const withRef = numeric.filter((p) => p.nRef > 0);
-    const both = numeric.filter((p) => p.nRef > 0 && p.nCur > 0);
-    const small = both.filter((p) => p.nRef + p.nCur <= exactLimit);
-    const large = both.filter((p) => p.nRef + p.nCur > exactLimit);
-    const ecdfPair = (p: Pair): EcdfPair => ({ ref: p.ref, cur: p.cur, nRef: p.nRef, nCur: p.nCur });
 
-    // Independent of each other: edges then bins; the cells of large columns (their grid is known);
-    // the exact walks of the other columns; the category counts.
-    const indexes = large.map((p) => buildCellIndex(gridFor(p, p.sampleRef, p.sampleCur)));
-    const binsP = referenceEdges(
-      store,
-      ref,
-      withRef.map((p) => ({ col: p.ref, n: p.nRef })),
-      signal,
+    // Types need the token counts; the numeric work needs only the float stats, so it starts first.
+    const tokensP = lap('tokens', Promise.all([tokenCounts(store, ref, refCols, signal), tokenCounts(store, cur, curCols, signal)]));
+    const grid = ref.rows + cur.rows > exactLimit;
+    const samplesP = lap(
+      'samples',
+      Promise.all([grid ? gridSamples(store, ref, refCols, signal) : refCols.map(() => []), grid ? gridSamples(store, cur, curCols, signal) : curCols.map(() => [])]),
+    );
+    const [statsRef, statsCur] = await lap('float stats', Promise.all([numberStats(store, ref, refCols, signal), numberStats(store, cur, curCols, signal)]));
+
+    // Candidates for numeric work: not forced categorical, not of an unusable type, and numbers on the reference side.
+    const candidates: Candidate[] = schema.common
+      .map((name, k) => ({ name, ref: refCols[k] as SourceColumn, cur: curCols[k] as SourceColumn, nRef: statsRef[k]!.finite, nCur: statsCur[k]!.finite, k }))
+      .filter((c) => !forced.has(c.name) && c.ref.kind !== 'other' && c.cur.kind !== 'other' && c.nRef > 0);
+    const statsOf = new Map(schema.common.map((name, k) => [name, { ref: statsRef[k] as NumberStats, cur: statsCur[k] as NumberStats }]));
+    const both = candidates.filter((c) => c.nCur > 0);
+    const small = both.filter((c) => c.nRef + c.nCur <= exactLimit);
+    const large = both.filter((c) => c.nRef + c.nCur > exactLimit);
+    const ecdfPair = (c: Candidate): EcdfPair => ({ ref: c.ref, cur: c.cur, nRef: c.nRef, nCur: c.nCur });
+
+    const binsP = lap(
+      'edges',
+      referenceEdges(
+        store,
+        ref,
+        candidates.map((c) => ({ col: c.ref, n: c.nRef })),
+        signal,
+      ),
     ).then(async (edges) => {
-      lap('edges');
-      const [hRef, hCur] = await Promise.all([
-        numericHistograms(
+      const [hRef, hCur] = await lap(
+        'bins',
+        Promise.all([
+          numericHistograms(
+            store,
+            ref,
+            candidates.map((c, k) => ({ col: c.ref, edges: edges[k] as number[] })),
+            [],
+            signal,
+          ),
+          numericHistograms(
+            store,
+            cur,
+            candidates.map((c, k) => ({ col: c.cur, edges: edges[k] as number[] })),
+            [],
+            signal,
+          ),
+        ]),
+      );
+      return new Map(candidates.map((c, k) => [c.name, { edges: edges[k] as number[], ref: hRef.bins[k] as number[], cur: hCur.bins[k] as number[] }]));
+    });
+    const exactP = lap('exact ecdf', exactEcdf(store, ref, cur, small.map(ecdfPair), signal));
+    const largeP = samplesP.then(async ([sRef, sCur]) => {
+      const kOf = new Map(schema.common.map((n, k) => [n, k]));
+      const indexes: CellIndex[] = large.map((c) => {
+        const k = kOf.get(c.name) as number;
+        const s = statsOf.get(c.name) as { ref: NumberStats; cur: NumberStats };
+        return buildCellIndex(gridOf(sRef[k] ?? [], sCur[k] ?? [], s.ref, s.cur));
+      });
+      const [hRef, hCur] = await lap(
+        'cells',
+        Promise.all([
+          numericHistograms(
+            store,
+            ref,
+            [],
+            large.map((c, k) => ({ col: c.ref, index: indexes[k] as CellIndex })),
+            signal,
+          ),
+          numericHistograms(
+            store,
+            cur,
+            [],
+            large.map((c, k) => ({ col: c.cur, index: indexes[k] as CellIndex })),
+            signal,
+          ),
+        ]),
+      );
+      // D is exact at the grid points and within one cell's mass elsewhere; only a column whose bound
+      // exceeds the target is refined (an exact walk inside the cells that could hold a larger D).
+      const inputs: CellInput[] = large.map((_, k) => ({ grid: (indexes[k] as CellIndex).grid, ref: hRef.cells[k] as CellSide, cur: hCur.cells[k] as CellSide }));
+      const scans = inputs.map(scanCells);
+      const plain = inputs.map((c, k) => ecdfFromCells(c, scans[k]!, new Map()));
+      const target = opts.dErrorTarget ?? DEFAULT_D_ERROR_TARGET;
+      const needy = large.map((c, k) => plain[k]!.dErrorNumerator / c.nRef / c.nCur > target);
+      const budget = Math.floor((opts.refineBudget ?? DEFAULT_REFINE_BUDGET) / Math.max(1, needy.filter(Boolean).length));
+      const refined = needy.some(Boolean)
+        ? await lap(
+            'refine',
+            refineCells(
+              store,
+              ref,
+              cur,
+              large.map((c, k) => ({ pair: ecdfPair(c), index: indexes[k] as CellIndex, cells: needy[k] ? chooseRefinement(inputs[k]!, scans[k]!, budget) : [] })),
+              signal,
+            ),
+          )
+        : null;
+      return new Map(
+        large.map((c, k) => {
+          const r = refined ? ecdfFromCells(inputs[k]!, scans[k]!, refined[k]!) : plain[k]!;
+          const agg: EcdfAggregate = { dNumerator: r.dNumerator, wasserstein: r.wasserstein, method: 'binned', wassersteinErrorBound: r.wassersteinErrorBound, dErrorNumerator: r.dErrorNumerator };
+          return [c.name, agg];
+        }),
+      );
+    });
+
+    // Types: numeric when every present value on both sides is a number (and not forced categorical).
+    const [tokRef, tokCur] = await tokensP;
+    const profiles = schema.common.map((name, k) => {
+      const pRef = columnProfile(refCols[k] as SourceColumn, ref.rows, statsRef[k] as NumberStats, tokRef[k] as number);
+      const pCur = columnProfile(curCols[k] as SourceColumn, cur.rows, statsCur[k] as NumberStats, tokCur[k] as number);
+      const numeric = !forced.has(name) && refCols[k]?.kind !== 'other' && curCols[k]?.kind !== 'other' && pRef.nonNumeric === 0 && pCur.nonNumeric === 0;
+      return { name, k, pRef, pCur, numeric };
+    });
+    const categorical = profiles.filter((p) => !p.numeric);
+    const [catRef, catCur] = await lap(
+      'categories',
+      Promise.all([
+        categoryCounts(
           store,
           ref,
-          withRef.map((p, k) => ({ col: p.ref, edges: edges[k] as number[] })),
-          [],
+          categorical.map((p) => refCols[p.k] as SourceColumn),
           signal,
         ),
-        numericHistograms(
+        categoryCounts(
           store,
           cur,
-          withRef.map((p, k) => ({ col: p.cur, edges: edges[k] as number[] })),
-          [],
+          categorical.map((p) => curCols[p.k] as SourceColumn),
           signal,
         ),
-      ]);
-      lap('bins');
-      return { edges, ref: hRef.bins, cur: hCur.bins };
-    });
-    const cellsP = Promise.all([
-      numericHistograms(
-        store,
-        ref,
-        [],
-        large.map((p, k) => ({ col: p.ref, index: indexes[k]! })),
-        signal,
-      ),
-      numericHistograms(
-        store,
-        cur,
-        [],
-        large.map((p, k) => ({ col: p.cur, index: indexes[k]! })),
-        signal,
-      ),
-    ]).then((h) => {
-      lap('cells');
-      return h;
-    });
-    const exactP = exactEcdf(store, ref, cur, small.map(ecdfPair), signal);
-    const catsP = Promise.all([
-      categoryCounts(
-        store,
-        ref,
-        categorical.map((p) => p.ref),
-        signal,
-      ),
-      categoryCounts(
-        store,
-        cur,
-        categorical.map((p) => p.cur),
-        signal,
-      ),
-    ]);
-    const [hRef, hCur] = await cellsP;
-
-    // Large columns: D is exact at the grid points and within one cell's mass elsewhere. Only a column
-    // whose bound exceeds the target is refined (an exact walk inside the cells that could hold a larger D).
-    const cellInputs: CellInput[] = large.map((_, k) => ({ grid: indexes[k]!.grid, ref: hRef.cells[k]!, cur: hCur.cells[k]! }));
-    const scans = cellInputs.map(scanCells);
-    const unrefined = cellInputs.map((c, k) => ecdfFromCells(c, scans[k]!, new Map()));
-    const target = opts.dErrorTarget ?? DEFAULT_D_ERROR_TARGET;
-    const needy = large.map((p, k) => unrefined[k]!.dErrorNumerator / p.nRef / p.nCur > target);
-    const perColumnBudget = Math.floor((opts.refineBudget ?? DEFAULT_REFINE_BUDGET) / Math.max(1, needy.filter(Boolean).length));
-    const refined = await refineCells(
-      store,
-      ref,
-      cur,
-      large.map((p, k) => ({ pair: ecdfPair(p), index: indexes[k]!, cells: needy[k] ? chooseRefinement(cellInputs[k]!, scans[k]!, perColumnBudget) : [] })),
-      signal,
+      ]),
     );
-    const [bins, exact, [catRef, catCur]] = await Promise.all([binsP, exactP, catsP]);
-    lap('ecdf');
-    const edgesOf = new Map(withRef.map((p, k) => [p.name, bins.edges[k] as number[]]));
+    const [bins, exact, largeEcdf] = await Promise.all([binsP, exactP, largeP]);
+    const ecdfOf = new Map<string, EcdfAggregate>(largeEcdf);
+    small.forEach((c, k) => ecdfOf.set(c.name, { ...(exact[k] as { dNumerator: number; wasserstein: number }), method: 'exact' }));
+    const catOf = new Map(categorical.map((p, i) => [p.name, { ref: catRef[i] as Map<string, number>, cur: catCur[i] as Map<string, number> }]));
 
-    const ecdfOf = new Map<string, EcdfAggregate>();
-    small.forEach((p, k) => ecdfOf.set(p.name, { ...exact[k]!, method: 'exact' }));
-    large.forEach((p, k) => {
-      const r = needy[k] ? ecdfFromCells(cellInputs[k]!, scans[k]!, refined[k]!) : unrefined[k]!;
-      ecdfOf.set(p.name, { dNumerator: r.dNumerator, wasserstein: r.wasserstein, method: 'binned', wassersteinErrorBound: r.wassersteinErrorBound, dErrorNumerator: r.dErrorNumerator });
-    });
-    const binsOf = new Map(withRef.map((p, k) => [p.name, { ref: bins.ref[k] as number[], cur: bins.cur[k] as number[] }]));
-    const catOf = new Map(categorical.map((p, k) => [p.name, { ref: catRef[k] as Map<string, number>, cur: catCur[k] as Map<string, number> }]));
-
-    const features: FeatureReport[] = pairs.map((p) => {
+    const features: FeatureReport[] = profiles.map((p) => {
       if (p.numeric) {
-        const b = binsOf.get(p.name);
+        const b = bins.get(p.name);
         return numericFeature(
           {
             name: p.name,
-            ref: { rows: ref.rows, missing: ref.rows - p.nRef },
-            cur: { rows: cur.rows, missing: cur.rows - p.nCur },
-            edges: edgesOf.get(p.name) ?? null,
+            ref: { rows: ref.rows, missing: ref.rows - p.pRef.finite },
+            cur: { rows: cur.rows, missing: cur.rows - p.pCur.finite },
+            edges: b?.edges ?? null,
             binsRef: b?.ref ?? [],
             binsCur: b?.cur ?? [],
             ecdf: ecdfOf.get(p.name) ?? null,
@@ -284,7 +303,7 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
         thresholds,
       );
     });
-    lap('assemble');
+    log.debug('compare done', { ms: Date.now() - t0, features: features.length });
     return assembleReport({ refRows: ref.rows, curRows: cur.rows, schema, features, thresholds, refPath: opts.reference, curPath: opts.current });
   } finally {
     for (const t of tables) await store.command(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
