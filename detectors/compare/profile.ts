@@ -73,9 +73,9 @@ export async function profileColumns(store: Store, src: LoadedSource, cols: read
 
 /**
  * Quantiles of a deterministic row sample, for the grid of cells: the rows
- * whose whole-row hash falls in 1/rate (ties stay as frequent as in the data,
- * which a hash of the value alone would not keep), about GRID_POINTS evenly
- * spaced order statistics per column.
+ * whose hash (of all the row's floats) falls in 1/rate (ties stay as frequent
+ * as in the data, which a hash of the value alone would not keep), about
+ * GRID_POINTS evenly spaced order statistics per column.
  */
 export async function gridSamples(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<number[][]> {
   const usable = cols.filter((c) => c.kind !== 'other');
@@ -89,7 +89,8 @@ export async function gridSamples(store: Store, src: LoadedSource, cols: readonl
     return `${asBits(`arrayDistinct(arrayFilter((x, i) -> i % ${stride} = 0, ${sorted} AS sample${k}, arrayEnumerate(sample${k})))`)} AS g${k}`;
   });
   // Filtering the sampled rows in WHERE is far cheaper than a per-row condition inside each aggregate.
-  const sql = `SELECT ${exprs.join(', ')} FROM ${src.table} WHERE cityHash64(${src.columns.map((c) => valueCol(c.index)).join(', ')}) % ${rate} = 0`;
+  // The row's floats (cheaper to hash than its strings) decide whether it is sampled.
+  const sql = `SELECT ${exprs.join(', ')} FROM ${src.table} WHERE cityHash64(${usable.map((c) => floatCol(c.index)).join(', ')}) % ${rate} = 0`;
   const [row] = await store.query<Record<string, string[]>>(sql, { settings: QUERY_SETTINGS, signal });
   const out = new Map(usable.map((c, k) => [c.index, ((row?.[`g${k}`] ?? []) as string[]).map(floatFromBits).filter((x) => Number.isFinite(x))]));
   return cols.map((c) => out.get(c.index) ?? []);

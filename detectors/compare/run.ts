@@ -108,11 +108,20 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
   const prefix = tablePrefix();
   const tables = [`${prefix}_ref`, `${prefix}_cur`] as const;
   const t0 = Date.now();
-  const lap = <T>(what: string, p: Promise<T>): Promise<T> =>
-    p.then((v) => {
+  // Every query started is settled before the tables go, whatever fails first.
+  const inflight: Array<Promise<unknown>> = [];
+  const lap = <T>(what: string, p: Promise<T>): Promise<T> => {
+    const q = p.then((v) => {
       log.debug('compare step done', { step: what, ms: Date.now() - t0 });
       return v;
     });
+    return track(q);
+  };
+  function track<T>(p: Promise<T>): Promise<T> {
+    // The handler also marks p as handled: a step that fails while an earlier await throws is not an unhandled rejection.
+    inflight.push(p.catch(() => undefined));
+    return p;
+  }
   try {
     const [ref, cur] = await lap('load', loadBoth(store, opts, tables));
     if (!opts.allowEmpty) {
@@ -156,7 +165,7 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
     const large = both.filter((c) => c.nRef + c.nCur > exactLimit);
     const ecdfPair = (c: Candidate): EcdfPair => ({ ref: c.ref, cur: c.cur, nRef: c.nRef, nCur: c.nCur });
 
-    const binsP = lap(
+    const binsP: Promise<Map<string, { edges: number[]; ref: number[]; cur: number[] }>> = track(lap(
       'edges',
       referenceEdges(
         store,
@@ -185,9 +194,9 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
         ]),
       );
       return new Map(candidates.map((c, k) => [c.name, { edges: edges[k] as number[], ref: hRef.bins[k] as number[], cur: hCur.bins[k] as number[] }]));
-    });
+    }));
     const exactP = lap('exact ecdf', exactEcdf(store, ref, cur, small.map(ecdfPair), signal));
-    const largeP = samplesP.then(async ([sRef, sCur]) => {
+    const largeP = track(samplesP.then(async ([sRef, sCur]) => {
       const kOf = new Map(schema.common.map((n, k) => [n, k]));
       const indexes: CellIndex[] = large.map((c) => {
         const k = kOf.get(c.name) as number;
@@ -240,7 +249,7 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
           return [c.name, agg];
         }),
       );
-    });
+    }));
 
     // Types: numeric when every present value on both sides is a number (and not forced categorical).
     const [tokRef, tokCur] = await tokensP;
@@ -306,6 +315,7 @@ export async function compareFiles(store: Store, opts: CompareFilesOptions): Pro
     log.debug('compare done', { ms: Date.now() - t0, features: features.length });
     return assembleReport({ refRows: ref.rows, curRows: cur.rows, schema, features, thresholds, refPath: opts.reference, curPath: opts.current });
   } finally {
+    await Promise.allSettled(inflight);
     for (const t of tables) await store.command(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
   }
 }

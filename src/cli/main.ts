@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { EXIT } from './common.ts';
 import { registerBaseline } from './commands/baseline.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDetect } from './commands/detect.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerDemo(program);
   registerDetect(program);
+  registerCompare(program);
   registerBaseline(program);
   registerSql(program);
   registerSilences(program);

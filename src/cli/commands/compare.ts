@@ -107,6 +107,16 @@ export async function runCompare(opts: CompareCliOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'driftwatch-compare-'));
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeDir);
+  // A short-lived command: on Ctrl-C or a kill, drop the directory and exit like a shell would.
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(sig, () => {
+      removeDir();
+      process.exit(code);
+    });
+  }
   const store = await openEmbeddedStore({ path: dir, database: 'driftwatch_compare' });
   try {
     const report = await compareFiles(store, {

@@ -9,6 +9,18 @@ describe('two-sample KS test (ks_2samp, method auto)', () => {
     expect(r.p_value).toBeCloseTo(0.2, 14);
   });
 
+  it('returns 0 without the O(n1 n2 D) recursion where the p-value is below 1e-300', () => {
+    const t0 = Date.now();
+    const r = ksTestFromNumerator(0.5 * 10000 * 9999, 10000, 9999);
+    expect(r).toEqual({ d: 0.5, p_value: 0, method: 'exact' });
+    expect(Date.now() - t0).toBeLessThan(50);
+    // below the cut the recursion runs; here D^2 en = 257 and p = 5.9e-229, under the DKW bound 2 exp(-513)
+    const near = ksTestFromNumerator(Math.round(0.37 * 3000 * 5000), 3000, 5000);
+    expect(near.method).toBe('exact');
+    expect(near.p_value).toBeGreaterThan(0);
+    expect(near.p_value).toBeLessThan(2 * Math.exp(-2 * 0.37 * 0.37 * 1875));
+  });
+
   it('returns p = 1 for identical samples', () => {
     expect(ksTest([1, 2, 3], [1, 2, 3])).toEqual({ d: 0, p_value: 1, method: 'exact' });
   });
