@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   DW_INGEST_CONSUMER_FAILED: 'The Kafka consumer stopped on an error; it is recreated with capped backoff.',
   DW_SHUTDOWN_TIMEOUT: 'Draining did not finish before the shutdown deadline.',
   DW_USAGE: 'The command line was invalid.',
+  DW_INPUT: 'An input file could not be read, was empty, or has no column in common with the other file.',
   DW_DAEMON_API: 'The running daemon refused or failed a request.',
   DW_ALERT_DELIVERY: 'A notification or action webhook could not be delivered (after retries, or refused with a final status).',
   DW_ALERT_STATE: 'Alert state, silences or the notification log could not be read or written.',

@@ -3,7 +3,7 @@
 import { DriftwatchError } from '../../src/errors.ts';
 
 // TODO(wiring): switch to a dedicated 'DW_INPUT' code once src/errors.ts has it.
-const INPUT_CODE = 'DW_USAGE' as const;
+const INPUT_CODE = 'DW_INPUT' as const;
 
 export function inputError(message: string, cause?: unknown): DriftwatchError {
   return new DriftwatchError(INPUT_CODE, message, cause === undefined ? {} : { cause });

@@ -28,7 +28,8 @@ export interface LoadedSource {
 
 const TEXT_READ_SETTINGS = {
   input_format_csv_use_best_effort_in_schema_inference: 0,
-  input_format_csv_trim_whitespaces: 0,
+  // Unquoted CSV fields are trimmed (the engine's default, and its fast path): " 1 " is the number 1,
+  // as Python's float() reads it; quoted fields keep their spaces.
   format_csv_allow_single_quotes: 0,
   input_format_json_read_numbers_as_strings: 1,
   input_format_json_read_bools_as_strings: 1,

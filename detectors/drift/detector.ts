@@ -35,7 +35,7 @@ import type { CategoricalFeatureReport, NumericFeatureReport } from '../report/t
 import type { ScoreRow, ScoreStatus, TimeWindow } from '../score.ts';
 import type { BaselineConfig, DriftJobConfig, DriftThresholds } from '../config.ts';
 import { num } from '../compare/sql.ts';
-import { DRIFT_SETTINGS, numericAggregates, SIDES, type NumericColumn, type Side } from './numeric.ts';
+import { atCellLowSql, cellSql, columnCells, DRIFT_SETTINGS, FIRST_VALUE_CELL, numericAggregates, SIDES, type NumericColumn, type Side } from './numeric.ts';
 import { matcher, sideSql, type Segment, type SideSpec, type SideSql } from './sides.ts';
 
 export interface DriftRunContext {
@@ -61,9 +61,6 @@ export interface DriftOptions {
   refineBudget?: number;
 }
 
-/** Grid quantile levels per side for large numeric columns (plus both minima and maxima). */
-export const GRID_LEVELS = 512;
-const GRID_LEVEL_LIST = Array.from({ length: GRID_LEVELS - 1 }, (_, i) => (i + 1) / GRID_LEVELS).join(', ');
 /** Categories listed in a row's details (the most frequent); counts of the rest are summed. */
 export const DETAIL_CATEGORIES = 50;
 
@@ -97,26 +94,28 @@ interface Comparison {
   ref: SideSpec;
 }
 
-interface FeatureProfile {
-  feature: string;
-  fin: number;
-  other: number;
-  lo: number;
-  hi: number;
-  qs: number[];
+interface CellRow {
+  cell: number;
+  c: number;
+  e: number;
+  s: number;
 }
+
+interface FeatureProfile {
+  /** Finite numbers. */
+  fin: number;
+  /** Strings and booleans. */
+  other: number;
+  cells: CellRow[];
+}
+
+/** Cell codes of a feature row that is not a finite number (value cells start at FIRST_VALUE_CELL). */
+const KIND_CELL = `multiIf(kind != 'number', toUInt32(kind), isFinite(value_num), ${cellSql('value_num')}, toUInt32(1))`;
+const STRING_CELL = 2;
+const BOOL_CELL = 3;
 
 const q = <T>(store: Store, sql: string, params: QueryParams, signal?: AbortSignal): Promise<T[]> =>
   store.query<T>(sql, { params, settings: DRIFT_SETTINGS, ...(signal ? { signal } : {}) });
-
-function gridOf(...sides: Array<{ lo: number; hi: number; qs: number[]; n: number }>): number[] {
-  const pts: number[] = [];
-  for (const s of sides) {
-    if (s.n === 0) continue;
-    pts.push(s.lo, s.hi, ...s.qs);
-  }
-  return [...new Set(pts.filter((x) => Number.isFinite(x)))].sort((a, b) => a - b);
-}
 
 function thresholdsOf(t: DriftThresholds): SeverityThresholds {
   return { psiWarn: t.psi_warn, psiAlert: t.psi_alert, missingWarn: t.missing_warn, missingAlert: t.missing_alert };
@@ -213,34 +212,35 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
   const live = (s: Side): boolean => sides[s].predictions !== null;
 
   // Events per side (the denominators of missing shares) and the model-level columns' profiles.
+  const finite = (x: string) => `${x} IS NOT NULL AND isFinite(assumeNotNull(${x}))`;
   const predBranches = SIDES.filter(live).map(
     (s) => `SELECT '${s}' AS side, toFloat64(count()) AS events,
-      toFloat64(countIf(confidence IS NOT NULL AND isFinite(assumeNotNull(confidence)))) AS conf_n,
-      sumIf(assumeNotNull(confidence), confidence IS NOT NULL AND isFinite(assumeNotNull(confidence))) AS conf_sum,
-      toFloat64(countIf(confidence IS NOT NULL AND isFinite(assumeNotNull(confidence)) AND assumeNotNull(confidence) < {floor:Float64})) AS conf_below,
-      minIf(assumeNotNull(confidence), confidence IS NOT NULL AND isFinite(assumeNotNull(confidence))) AS conf_lo,
-      maxIf(assumeNotNull(confidence), confidence IS NOT NULL AND isFinite(assumeNotNull(confidence))) AS conf_hi,
-      quantilesIf(${GRID_LEVEL_LIST})(assumeNotNull(confidence), confidence IS NOT NULL AND isFinite(assumeNotNull(confidence))) AS conf_qs,
-      toFloat64(countIf(prediction_num IS NOT NULL AND isFinite(assumeNotNull(prediction_num)))) AS pn_n,
-      toFloat64(countIf(prediction != '')) AS pc_n,
-      minIf(assumeNotNull(prediction_num), prediction_num IS NOT NULL AND isFinite(assumeNotNull(prediction_num))) AS pn_lo,
-      maxIf(assumeNotNull(prediction_num), prediction_num IS NOT NULL AND isFinite(assumeNotNull(prediction_num))) AS pn_hi,
-      quantilesIf(${GRID_LEVEL_LIST})(assumeNotNull(prediction_num), prediction_num IS NOT NULL AND isFinite(assumeNotNull(prediction_num))) AS pn_qs
+      toFloat64(countIf(${finite('confidence')})) AS conf_n,
+      sumIf(assumeNotNull(confidence), ${finite('confidence')}) AS conf_sum,
+      toFloat64(countIf(${finite('confidence')} AND assumeNotNull(confidence) < {floor:Float64})) AS conf_below,
+      toFloat64(countIf(${finite('prediction_num')})) AS pn_n,
+      toFloat64(countIf(prediction != '')) AS pc_n
     FROM predictions WHERE ${sides[s].predictions as string}`,
   );
-  type PredProfile = { side: Side; events: number; conf_n: number; conf_sum: number; conf_below: number; conf_lo: number; conf_hi: number; conf_qs: number[]; pn_n: number; pc_n: number; pn_lo: number; pn_hi: number; pn_qs: number[] };
+  type PredProfile = { side: Side; events: number; conf_n: number; conf_sum: number; conf_below: number; pn_n: number; pc_n: number };
+  // Cells of confidence and prediction_num (numeric.ts), per live side.
+  const predCellBranches = SIDES.filter(live).flatMap((s) =>
+    (['confidence', 'prediction_num'] as const).map(
+      (x) => `SELECT '${s}' AS side, '${x}' AS col, ${cellSql('v')} AS cell, toFloat64(count()) AS c, toFloat64(countIf(${atCellLowSql('v')})) AS e, sum(v) AS s
+      FROM (SELECT assumeNotNull(${x}) AS v FROM predictions WHERE ${sides[s].predictions as string} AND ${finite(x)}) GROUP BY cell`,
+    ),
+  );
+  // One pass per side over the long table: per feature, its kinds and the cells of its finite numbers.
   const featureSql = SIDES.map(
-    (s) => `SELECT '${s}' AS side, feature,
-      toFloat64(countIf(kind = 'number' AND isFinite(value_num))) AS fin,
-      toFloat64(countIf(kind IN ('string', 'bool'))) AS other,
-      minIf(value_num, kind = 'number' AND isFinite(value_num)) AS lo,
-      maxIf(value_num, kind = 'number' AND isFinite(value_num)) AS hi,
-      quantilesIf(${GRID_LEVEL_LIST})(value_num, kind = 'number' AND isFinite(value_num)) AS qs
-    FROM ${sides[s].valuesTable} WHERE ${sides[s].values} GROUP BY feature`,
+    (s) => `SELECT '${s}' AS side, feature, cell, toFloat64(count()) AS c, toFloat64(countIf(at_low)) AS e, sum(value_num) AS s
+    FROM (SELECT feature, value_num, ${KIND_CELL} AS cell, kind = 'number' AND isFinite(value_num) AND ${atCellLowSql('value_num')} AS at_low
+          FROM ${sides[s].valuesTable} WHERE ${sides[s].values})
+    GROUP BY feature, cell`,
   ).join('\nUNION ALL\n');
-  const [predRows, featRows] = await Promise.all([
+  const [predRows, predCellRows, featRows] = await Promise.all([
     predBranches.length ? q<PredProfile>(store, predBranches.join('\nUNION ALL\n'), params, signal) : Promise.resolve([]),
-    q<FeatureProfile & { side: Side }>(store, featureSql, params, signal),
+    predCellBranches.length ? q<CellRow & { side: Side; col: string }>(store, predCellBranches.join('\nUNION ALL\n'), params, signal) : Promise.resolve([]),
+    q<CellRow & { side: Side; feature: string }>(store, featureSql, params, signal),
   ]);
   const pred = new Map(predRows.map((r) => [r.side, r]));
   const events: Record<Side, number> = {
@@ -248,7 +248,23 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
     cur: num(pred.get('cur')?.events ?? 0),
   };
   const prof: Record<Side, Map<string, FeatureProfile>> = { ref: new Map(), cur: new Map() };
-  for (const r of featRows) prof[r.side].set(r.feature, { ...r, fin: num(r.fin), other: num(r.other) });
+  for (const r of featRows) {
+    let p = prof[r.side].get(r.feature);
+    if (!p) prof[r.side].set(r.feature, (p = { fin: 0, other: 0, cells: [] }));
+    const row = { cell: num(r.cell), c: num(r.c), e: num(r.e), s: num(r.s) };
+    if (row.cell >= FIRST_VALUE_CELL) {
+      p.fin += row.c;
+      p.cells.push(row);
+    } else if (row.cell === STRING_CELL || row.cell === BOOL_CELL) p.other += row.c;
+  }
+  const predCells: Record<Side, Map<string, CellRow[]>> = { ref: new Map(), cur: new Map() };
+  for (const r of predCellRows) {
+    const m = predCells[r.side];
+    const row = { cell: num(r.cell), c: num(r.c), e: num(r.e), s: num(r.s) };
+    const list = m.get(r.col);
+    if (list) list.push(row);
+    else m.set(r.col, [row]);
+  }
 
   const wantFeature = matcher(o.features);
   const forced = matcher(o.categorical && o.categorical.length ? o.categorical : ['\u0000never']);
@@ -265,36 +281,24 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
     fParams[`f${i}`] = f;
     const pr = prof.ref.get(f);
     const pc = prof.cur.get(f);
-    const nRef = pr?.fin ?? 0;
-    const nCur = pc?.fin ?? 0;
     cols.push({
       id: i,
-      nRef,
-      nCur,
-      grid: gridOf({ lo: pr?.lo ?? NaN, hi: pr?.hi ?? NaN, qs: pr?.qs ?? [], n: nRef }, { lo: pc?.lo ?? NaN, hi: pc?.hi ?? NaN, qs: pc?.qs ?? [], n: nCur }),
+      nRef: pr?.fin ?? 0,
+      nCur: pc?.fin ?? 0,
+      cells: columnCells({ ref: pr?.cells ?? [], cur: pc?.cells ?? [] }),
       branch: (s) => `SELECT value_num AS v FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND feature = {f${i}:String} AND kind = 'number' AND isFinite(value_num)`,
     });
   });
   const bothLive = live('ref') && live('cur');
   const pRef = pred.get('ref');
   const pCur = pred.get('cur');
-  const predCol = (id: number, expr: string, pref: string): NumericColumn => {
-    const side = (p: PredProfile | undefined) => ({
-      lo: p ? num(p[`${pref}_lo` as 'conf_lo']) : NaN,
-      hi: p ? num(p[`${pref}_hi` as 'conf_hi']) : NaN,
-      qs: p ? (p[`${pref}_qs` as 'conf_qs'] ?? []) : [],
-      n: p ? num(p[`${pref}_n` as 'conf_n']) : 0,
-    });
-    const r = side(pRef);
-    const k = side(pCur);
-    return {
-      id,
-      nRef: r.n,
-      nCur: k.n,
-      grid: gridOf(r, k),
-      branch: (s) => `SELECT assumeNotNull(${expr}) AS v FROM predictions WHERE ${sides[s].predictions as string} AND ${expr} IS NOT NULL AND isFinite(assumeNotNull(${expr}))`,
-    };
-  };
+  const predCol = (id: number, expr: 'confidence' | 'prediction_num', pref: 'conf' | 'pn'): NumericColumn => ({
+    id,
+    nRef: pRef ? num(pRef[`${pref}_n`]) : 0,
+    nCur: pCur ? num(pCur[`${pref}_n`]) : 0,
+    cells: columnCells({ ref: predCells.ref.get(expr) ?? [], cur: predCells.cur.get(expr) ?? [] }),
+    branch: (s) => `SELECT assumeNotNull(${expr}) AS v FROM predictions WHERE ${sides[s].predictions as string} AND ${finite(expr)}`,
+  });
   const CONF_ID = numericNames.length;
   const PRED_ID = numericNames.length + 1;
   const doConfidence = metrics.has('confidence') && bothLive && (num(pRef?.conf_n ?? 0) > 0 || num(pCur?.conf_n ?? 0) > 0);
@@ -313,8 +317,10 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
   if (categoricalNames.length && metrics.has('features')) {
     for (const s of SIDES)
       catBranches.push(
-        `SELECT '${s}' AS side, toUInt8(0) AS pred, feature, if(kind = 'number', toString(value_num), value_str) AS cat, toFloat64(count()) AS n
-         FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND kind != 'missing' AND feature IN {cat_names:Array(String)} GROUP BY feature, cat`,
+        // Grouped on the raw columns (a number by its bits), formatted after: toString on every row costs more than the grouping.
+        `SELECT side, pred, feature, if(kind = 'number', toString(reinterpretAsFloat64(bits)), toString(value_str)) AS cat, n FROM (
+           SELECT '${s}' AS side, toUInt8(0) AS pred, feature, kind, value_str, if(kind = 'number', reinterpretAsUInt64(value_num), toUInt64(0)) AS bits, toFloat64(count()) AS n
+           FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND kind != 'missing' AND feature IN {cat_names:Array(String)} GROUP BY feature, kind, value_str, bits)`,
       );
   }
   if (doPrediction && !regressor) {
@@ -330,7 +336,7 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
     const key = num(r.pred) ? '\u0000prediction' : r.feature;
     let m = cats.get(key);
     if (!m) cats.set(key, (m = { ref: new Map(), cur: new Map() }));
-    m[r.side].set(r.cat, num(r.n));
+    m[r.side].set(r.cat, (m[r.side].get(r.cat) ?? 0) + num(r.n));
   }
 
   // Reports and rows.

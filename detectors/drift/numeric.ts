@@ -1,22 +1,31 @@
-// The numeric half of the drift detector, pushed down: every numeric column
-// (a feature, confidence, prediction_num) is a pair of branch queries, one
-// per side, that select its finite values as `v`. Each statement below is a
-// UNION ALL of per-column branches, so every branch carries its own constant
-// edges or grid and reads one contiguous range of feature_values (ordered by
-// model, version, feature, ts). The engine returns aggregates only:
-//  1. the reference's order statistics numpy's deciles read (quantilesExact);
-//  2. per side the bin counts (bin = number of edges below v) and, for large
-//     columns, the grid cells (stats/ecdf-cells.ts);
-//  3. small columns (n_ref + n_cur <= exactLimit): the exact ECDF walk over
+// The numeric half of the drift detector, pushed down. Every numeric column
+// (a feature, confidence, prediction_num) is a pair of branch queries, one per
+// side, that select its finite values as `v`; branches read one contiguous
+// range of feature_values (ordered by model, version, feature, ts).
+//
+// The grid is data-independent: a value's cell is the top 19 bits (sign,
+// exponent, 7 mantissa bits) of an order-preserving remap of its IEEE bits
+// (cellSql), so a cell spans a relative width of at most 1/128 and its lower
+// bound is exactly representable. One pass per side (detector.ts, GROUP BY
+// feature, cell; it doubles as the profile) gives every column's cells: count,
+// values equal to the cell's lower bound, sum of values. From them:
+//  1. deciles and bin counts (exact): the cells holding the order statistics
+//     numpy's deciles read are known from the reference's cumulative counts;
+//     one query sorts the reference values of just those cells, picks the
+//     order statistics, interpolates the edges with numpy's lerp (checked
+//     bit for bit in Node) and counts both sides at or below each edge;
+//  2. small columns (n_ref + n_cur <= exactLimit): the exact ECDF walk over
 //     the merged distinct values (window functions) for KS's D and Wasserstein;
-//  4. large columns: the distinct values inside the cells that can still move
-//     D (then Wasserstein), within a row budget; a second round refines every
-//     cell still able to move D by more than D_ERROR_MAX, so the bound holds.
+//  3. large columns: D and Wasserstein from the cells (stats/ecdf-cells.ts);
+//     only when a cell could still move D by more than D_ERROR_MAX are cells
+//     refined (their distinct values read back), with the row budget spent on
+//     the cells that matter most, so the bound always holds and is checked.
 import type { QueryParams, Store } from '../../src/store/store.ts';
-import { binEdgesFromOrderStats, edgeRanks } from '../stats/bins.ts';
+import { uniqueEdges, DECILE_LEVELS } from '../stats/bins.ts';
 import { chooseRefinement, ecdfFromCells, scanCells, type CellInput, type CellSide, type RefinedCell } from '../stats/ecdf-cells.ts';
+import { lerp, quantilePlan } from '../stats/quantile.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
-import { asBits, floatArrayFromParam, floatBits, floatFromBits, floatLiteral, num } from '../compare/sql.ts';
+import { floatFromBits, floatLiteral, num } from '../compare/sql.ts';
 import { ecdfBySql } from '../versions/ecdf-sql.ts';
 
 export type Side = 'ref' | 'cur';
@@ -24,10 +33,70 @@ export const SIDES: readonly Side[] = ['ref', 'cur'];
 
 /** Largest error on KS's D the approximation may leave (the contract's 0.005). */
 export const D_ERROR_MAX = 0.005;
-/** Rows of cell interiors read back in the first refinement round, over all large columns. */
+/** Rows of cell interiors read back when refinement is needed, over all large columns. */
 export const DEFAULT_REFINE_BUDGET = 400_000;
 /** Engine settings of every drift query: correctly rounded float parsing. */
 export const DRIFT_SETTINGS = { precise_float_parsing: 1 } as const;
+
+/** Bits of the remapped value below the cell id. */
+const CELL_SHIFT = 45;
+/** Cell ids below this never hold a finite value; detector.ts uses 0-3 for kinds. */
+export const FIRST_VALUE_CELL = 128;
+
+/** Order-preserving UInt64 of a finite Float64 (-0 folded into +0): positives get the top bit, negatives are negated. */
+function keySql(v: string): string {
+  const bits = `reinterpretAsUInt64(${v} + 0.)`;
+  return `if(bitShiftRight(${bits}, 63) = 1, bitNot(${bits}) + 1, bitOr(${bits}, toUInt64(9223372036854775808)))`;
+}
+/** The cell (UInt32) of a finite Float64 expression. */
+export function cellSql(v: string): string {
+  return `toUInt32(bitShiftRight(${keySql(v)}, ${CELL_SHIFT}))`;
+}
+/** True when a finite Float64 expression equals its cell's lower bound. */
+export function atCellLowSql(v: string): string {
+  return `bitAnd(${keySql(v)}, ${2 ** CELL_SHIFT - 1}) = 0`;
+}
+
+const bitsView = new DataView(new ArrayBuffer(8));
+const TOP = 1n << 63n;
+const MASK = (1n << 64n) - 1n;
+/** The smallest value of a cell (its grid point). */
+export function cellLow(cell: number): number {
+  const k = BigInt(cell) << BigInt(CELL_SHIFT);
+  bitsView.setBigUint64(0, k >= TOP ? k - TOP : ((MASK ^ k) + 1n) & MASK);
+  return bitsView.getFloat64(0);
+}
+
+/** One side's cells, aligned with ColumnCells.ids. */
+export interface CellCounts {
+  n: Float64Array;
+  eq: Float64Array;
+  sum: Float64Array;
+}
+
+export interface ColumnCells {
+  /** Ascending cell ids holding a value on either side. */
+  ids: number[];
+  ref: CellCounts;
+  cur: CellCounts;
+}
+
+/** Cells of one column from per-side rows (cell, count, equal-to-lower-bound count, sum). */
+export function columnCells(rows: { ref: Array<{ cell: number; c: number; e: number; s: number }>; cur: Array<{ cell: number; c: number; e: number; s: number }> }): ColumnCells {
+  const ids = [...new Set([...rows.ref, ...rows.cur].map((r) => r.cell))].sort((a, b) => a - b);
+  const at = new Map(ids.map((id, j) => [id, j]));
+  const side = (rs: Array<{ cell: number; c: number; e: number; s: number }>): CellCounts => {
+    const out = { n: new Float64Array(ids.length), eq: new Float64Array(ids.length), sum: new Float64Array(ids.length) };
+    for (const r of rs) {
+      const j = at.get(r.cell) as number;
+      out.n[j] = r.c;
+      out.eq[j] = r.e;
+      out.sum[j] = r.s;
+    }
+    return out;
+  };
+  return { ids, ref: side(rows.ref), cur: side(rows.cur) };
+}
 
 export interface NumericColumn {
   /** Index used in generated SQL (col) and parameter names. */
@@ -36,8 +105,7 @@ export interface NumericColumn {
   branch(side: Side): string;
   nRef: number;
   nCur: number;
-  /** Sorted distinct points covering both sides' minima and maxima (large columns only). */
-  grid: number[];
+  cells: ColumnCells;
 }
 
 export interface NumericAggregates {
@@ -57,111 +125,168 @@ export interface NumericOptions {
 const run = <T>(store: Store, sql: string, o: NumericOptions, extra: QueryParams = {}): Promise<T[]> =>
   store.query<T>(sql, { params: { ...o.params, ...extra }, settings: DRIFT_SETTINGS, ...(o.signal ? { signal: o.signal } : {}) });
 
-/** Decile edges of the reference per column (null when the reference has no value). */
-async function referenceEdges(store: Store, cols: readonly NumericColumn[], o: NumericOptions): Promise<Map<number, number[]>> {
-  const withRef = cols.filter((c) => c.nRef > 0);
-  const out = new Map<number, number[]>();
-  if (withRef.length === 0) return out;
-  const plans = new Map(withRef.map((c) => [c.id, edgeRanks(c.nRef)]));
-  // quantileExact reads the element at floor(level * n): (rank + 0.5) / n lands on rank.
-  const sql = withRef
-    .map((c) => {
-      const levels = (plans.get(c.id) as number[]).map((r) => String((r + 0.5) / c.nRef)).join(', ');
-      return `SELECT toUInt32(${c.id}) AS col, toFloat64(count()) AS n, ${asBits(`quantilesExact(${levels})(v)`)} AS q FROM (${c.branch('ref')})`;
-    })
-    .join('\nUNION ALL\n');
-  const rows = await run<{ col: number; n: number; q: string[] }>(store, sql, o);
-  for (const r of rows) {
-    const c = withRef.find((x) => x.id === num(r.col)) as NumericColumn;
-    // (Late rows landing between the profile and this query could shift n by a few; the ranks stay those of the profile.)
-    const ranks = plans.get(c.id) as number[];
-    const at = new Map(ranks.map((rank, i) => [rank, floatFromBits(r.q[i] as string)]));
-    out.set(c.id, binEdgesFromOrderStats(c.nRef, (rank) => at.get(rank) as number));
-  }
-  return out;
+const sumOf = (xs: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i] as number;
+  return s;
+};
+
+interface DecilePlan {
+  col: NumericColumn;
+  /** Grid indices of the cells read (ascending). */
+  cells: number[];
+  items: Array<{ lo: number; hi: number; t: number; posLo: number; posHi: number; belowRef: number; belowCur: number }>;
 }
 
-interface Histograms {
-  bins: Map<string, number[]>;
-  cells: Map<string, CellSide>;
-}
-
-const hk = (id: number, side: Side): string => `${id}:${side}`;
-
-/** Bin counts (columns with edges) and grid cells (large columns), both sides, one pass. */
-async function histograms(store: Store, cols: readonly NumericColumn[], edges: ReadonlyMap<number, number[]>, large: ReadonlySet<number>, o: NumericOptions): Promise<Histograms> {
-  const params: QueryParams = {};
-  const branches: string[] = [];
-  for (const c of cols) {
-    const e = edges.get(c.id);
-    const isLarge = large.has(c.id);
-    if (!e && !isLarge) continue;
-    const K = c.grid.length;
-    if (isLarge) params[`g${c.id}`] = c.grid.map(floatBits);
-    for (const side of SIDES) {
-      if ((side === 'ref' ? c.nRef : c.nCur) === 0) continue;
-      const bin = e && e.length > 0 ? e.map((x) => `(v > ${floatLiteral(x)})`).join(' + ') : '0';
-      const binAgg = e ? `countResample(0, ${e.length + 1}, 1)(toUInt32(${bin}))` : 'CAST([], \'Array(UInt64)\')';
-      const inner = isLarge
-        ? `SELECT v, roundDown(v, G) AS cell, 2 * transform(cell, G, range(${K}), 0) + (v > cell) AS slot FROM (${c.branch(side)})`
-        : `SELECT v FROM (${c.branch(side)})`;
-      const cellAggs = isLarge
-        ? `countResample(0, ${2 * K}, 1)(slot) AS cc, sumResample(0, ${2 * K}, 1)(v - cell, slot) AS cs`
-        : `CAST([], 'Array(UInt64)') AS cc, CAST([], 'Array(Float64)') AS cs`;
-      const withG = isLarge ? `WITH ${floatArrayFromParam(`g${c.id}`)} AS G ` : '';
-      branches.push(`SELECT toUInt32(${c.id}) AS col, '${side}' AS side, ${binAgg} AS b, ${cellAggs} FROM (${withG}${inner})`);
+/** Which cells hold the reference order statistics numpy's deciles read, and where they land once those cells are sorted. */
+function decilePlan(col: NumericColumn): DecilePlan {
+  const { ref, cur } = col.cells;
+  const k = col.cells.ids.length;
+  const startRef = new Float64Array(k + 1);
+  for (let j = 0; j < k; j++) startRef[j + 1] = (startRef[j] as number) + (ref.n[j] as number);
+  const cellOfRank = (r: number): number => {
+    let lo = 0;
+    let hi = k - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((startRef[mid] as number) <= r) lo = mid;
+      else hi = mid - 1;
     }
+    return lo;
+  };
+  const plans = DECILE_LEVELS.map((q) => quantilePlan(col.nRef, q));
+  const inS = new Uint8Array(k);
+  const spans = plans.map((p) => {
+    const a = cellOfRank(p.lo);
+    const b = cellOfRank(p.hi);
+    for (let j = a; j <= b; j++) inS[j] = 1;
+    return { a, b };
+  });
+  // Counts in cells outside S below each cell.
+  const outRef = new Float64Array(k + 1);
+  const outCur = new Float64Array(k + 1);
+  for (let j = 0; j < k; j++) {
+    outRef[j + 1] = (outRef[j] as number) + (inS[j] ? 0 : (ref.n[j] as number));
+    outCur[j + 1] = (outCur[j] as number) + (inS[j] ? 0 : (cur.n[j] as number));
   }
-  const out: Histograms = { bins: new Map(), cells: new Map() };
-  if (branches.length === 0) return out;
-  const rows = await run<{ col: number; side: Side; b: Array<number | string>; cc: Array<number | string>; cs: Array<number | string> }>(store, branches.join('\nUNION ALL\n'), o, params);
+  const cells: number[] = [];
+  for (let j = 0; j < k; j++) if (inS[j]) cells.push(j);
+  const items = plans.map((p, i) => {
+    const { a, b } = spans[i] as { a: number; b: number };
+    return { lo: p.lo, hi: p.hi, t: p.t, posLo: p.lo - (outRef[a] as number), posHi: p.hi - (outRef[b] as number), belowRef: outRef[a] as number, belowCur: outCur[a] as number };
+  });
+  return { col, cells, items };
+}
+
+interface DecileResult {
+  edges: number[];
+  binsRef: number[];
+  binsCur: number[];
+}
+
+/** Exact decile edges of the reference and both sides' bin counts, one query for all columns. */
+async function deciles(store: Store, cols: readonly NumericColumn[], o: NumericOptions): Promise<Map<number, DecileResult>> {
+  const out = new Map<number, DecileResult>();
+  const plans = cols.filter((c) => c.nRef > 0).map(decilePlan);
+  if (plans.length === 0) return out;
+  const bits = (x: string) => `toString(reinterpretAsUInt64(${x}))`;
+  const branches = plans.map(({ col, cells, items }) => {
+    const set = cells.map((j) => col.cells.ids[j]).join(', ');
+    const per = items.map((it, i) => {
+      const a = `R[${it.posLo + 1}]`;
+      const b = `R[${it.posHi + 1}]`;
+      const e = it.t >= 0.5 ? `(${b} - (${b} - ${a}) * ${floatLiteral(1 - it.t)})` : `(${a} + (${b} - ${a}) * ${floatLiteral(it.t)})`;
+      return { a, b, e: `e${i}`, def: `${e} AS e${i}` };
+    });
+    const sides = SIDES.filter((s) => (s === 'ref' ? col.nRef : col.nCur) > 0)
+      .map((s) => `SELECT v, toUInt8(${s === 'ref' ? 1 : 0}) AS is_ref FROM (${col.branch(s)}) WHERE ${cellSql('v')} IN (${set})`)
+      .join('\nUNION ALL\n');
+    return `SELECT toUInt32(${col.id}) AS col, toFloat64(length(R)) AS nr,
+        [${per.map((p) => bits(p.a)).join(', ')}] AS a, [${per.map((p) => bits(p.b)).join(', ')}] AS b, [${per.map((p) => bits(p.e)).join(', ')}] AS e,
+        [${per.map((p) => `toFloat64(arrayCount(x -> x <= ${p.e}, R))`).join(', ')}] AS cr, [${per.map((p) => `toFloat64(arrayCount(x -> x <= ${p.e}, C))`).join(', ')}] AS cc
+      FROM (SELECT *, ${per.map((p) => p.def).join(', ')} FROM (SELECT arraySort(groupArrayIf(v, is_ref = 1)) AS R, groupArrayIf(v, is_ref = 0) AS C FROM (${sides})))`;
+  });
+  const rows = await run<{ col: number; nr: number; a: string[]; b: string[]; e: string[]; cr: number[]; cc: number[] }>(store, branches.join('\nUNION ALL\n'), o);
   for (const r of rows) {
     const id = num(r.col);
-    out.bins.set(hk(id, r.side), r.b.map(num));
-    if (large.has(id)) {
-      const c = cols.find((x) => x.id === id) as NumericColumn;
-      const K = c.grid.length;
-      const counts = r.cc.map(num);
-      const sums = r.cs.map(num);
-      const eq = new Float64Array(K);
-      const inner = new Float64Array(K);
-      const off = new Float64Array(K);
-      for (let j = 0; j < K; j++) {
-        eq[j] = counts[2 * j] ?? 0;
-        inner[j] = counts[2 * j + 1] ?? 0;
-        off[j] = sums[2 * j + 1] ?? 0;
-      }
-      out.cells.set(hk(id, r.side), { eq, inner, innerOffsetSum: off });
+    const plan = plans.find((p) => p.col.id === id) as DecilePlan;
+    const { col, items } = plan;
+    const found = new Map<number, { cr: number; cc: number }>();
+    const values = items.map((it, i) => {
+      const a = floatFromBits(r.a[i] as string);
+      const b = floatFromBits(r.b[i] as string);
+      const e = floatFromBits(r.e[i] as string);
+      const want = lerp(a, b, it.t);
+      // (Late rows landing between the cell pass and this query could shift ranks by a few; the contract is held for the rows counted.)
+      if (!Object.is(want, e) && !(want === 0 && e === 0)) throw new Error(`drift: decile ${i} of column ${id}: engine interpolation ${e} differs from numpy's ${want}`);
+      if (!found.has(want)) found.set(want, { cr: it.belowRef + num(r.cr[i] as number), cc: it.belowCur + num(r.cc[i] as number) });
+      return want;
+    });
+    const edges = uniqueEdges(values);
+    const nRef = sumOf(col.cells.ref.n);
+    const nCur = sumOf(col.cells.cur.n);
+    const binsRef: number[] = [];
+    const binsCur: number[] = [];
+    let pr = 0;
+    let pc = 0;
+    for (const e of edges) {
+      const f = found.get(e) as { cr: number; cc: number };
+      binsRef.push(f.cr - pr);
+      binsCur.push(f.cc - pc);
+      pr = f.cr;
+      pc = f.cc;
     }
+    binsRef.push(nRef - pr);
+    binsCur.push(nCur - pc);
+    out.set(id, { edges, binsRef, binsCur });
   }
   return out;
 }
 
-const emptySide = (k: number): CellSide => ({ eq: new Float64Array(k), inner: new Float64Array(k), innerOffsetSum: new Float64Array(k) });
+/** The grid (lower bounds of the occupied cells, then the bound above the last) and per-side cell aggregates. */
+function cellInput(c: ColumnCells): CellInput {
+  const k = c.ids.length;
+  const grid = new Float64Array(k + 1);
+  for (let j = 0; j < k; j++) grid[j] = cellLow(c.ids[j] as number);
+  const top = cellLow((c.ids[k - 1] as number) + 1);
+  grid[k] = Number.isFinite(top) ? top : Number.MAX_VALUE;
+  const side = (s: CellCounts): CellSide => {
+    const eq = new Float64Array(k + 1);
+    const inner = new Float64Array(k + 1);
+    const off = new Float64Array(k + 1);
+    for (let j = 0; j < k; j++) {
+      const n = s.n[j] as number;
+      const e = s.eq[j] as number;
+      eq[j] = e;
+      inner[j] = n - e;
+      // Sum of (v - g_j) over the inner values; values equal to g_j add nothing.
+      off[j] = Math.max(0, (s.sum[j] as number) - n * (grid[j] as number));
+    }
+    return { eq, inner, innerOffsetSum: off };
+  };
+  return { grid, ref: side(c.ref), cur: side(c.cur) };
+}
 
-/** Distinct values with per-side counts inside the requested cells of large columns. */
+/** Distinct values with per-side counts inside the requested cells (grid indices) of large columns. */
 async function refine(store: Store, reqs: ReadonlyArray<{ col: NumericColumn; cells: number[] }>, o: NumericOptions): Promise<Map<number, Map<number, RefinedCell>>> {
   const out = new Map<number, Map<number, RefinedCell>>();
   const active = reqs.filter((r) => r.cells.length > 0);
   for (const r of reqs) out.set(r.col.id, new Map());
   if (active.length === 0) return out;
-  const params: QueryParams = {};
   const branches: string[] = [];
   for (const { col, cells } of active) {
-    params[`g${col.id}`] = col.grid.map(floatBits);
-    params[`j${col.id}`] = cells;
+    const set = cells.map((j) => col.cells.ids[j]).join(', ');
     for (const side of SIDES) {
       branches.push(
         `SELECT toUInt32(${col.id}) AS col, cell, v, toUInt8(${side === 'ref' ? 1 : 0}) AS is_ref FROM (
-           WITH ${floatArrayFromParam(`g${col.id}`)} AS G
-           SELECT v, transform(roundDown(v, G), G, range(${col.grid.length}), 0) AS cell FROM (${col.branch(side)}) WHERE v > roundDown(v, G))
-         WHERE has({j${col.id}:Array(UInt32)}, cell)`,
+           SELECT v, ${cellSql('v')} AS cell FROM (${col.branch(side)}) WHERE NOT ${atCellLowSql('v')})
+         WHERE cell IN (${set})`,
       );
     }
   }
   const sql = `SELECT col, cell, v, toFloat64(countIf(is_ref = 1)) AS r, toFloat64(countIf(is_ref = 0)) AS c
     FROM (${branches.join('\nUNION ALL\n')}) GROUP BY col, cell, v ORDER BY col, cell, v`;
-  const rows = await run<{ col: number; cell: number; v: number; r: number; c: number }>(store, sql, o, params);
+  const rows = await run<{ col: number; cell: number; v: number; r: number; c: number }>(store, sql, o);
   const acc = new Map<string, { values: number[]; ref: number[]; cur: number[] }>();
   for (const row of rows) {
     const key = `${num(row.col)}:${num(row.cell)}`;
@@ -173,7 +298,7 @@ async function refine(store: Store, reqs: ReadonlyArray<{ col: NumericColumn; ce
   }
   for (const { col, cells } of active) {
     const m = out.get(col.id) as Map<number, RefinedCell>;
-    for (const j of cells) m.set(j, acc.get(`${col.id}:${j}`) ?? { values: [], ref: [], cur: [] });
+    for (const j of cells) m.set(j, acc.get(`${col.id}:${col.cells.ids[j]}`) ?? { values: [], ref: [], cur: [] });
   }
   return out;
 }
@@ -181,9 +306,8 @@ async function refine(store: Store, reqs: ReadonlyArray<{ col: NumericColumn; ce
 /** Everything numericFeature (report/feature.ts) needs, per column id. */
 export async function numericAggregates(store: Store, cols: readonly NumericColumn[], o: NumericOptions): Promise<Map<number, NumericAggregates>> {
   const both = cols.filter((c) => c.nRef > 0 && c.nCur > 0);
-  const largeCols = both.filter((c) => c.nRef + c.nCur > o.exactLimit && c.grid.length >= 2);
+  const largeCols = both.filter((c) => c.nRef + c.nCur > o.exactLimit && c.cells.ids.length >= 1);
   const large = new Set(largeCols.map((c) => c.id));
-  // Columns too large for the exact walk but without a usable grid (constant) fall back to exact.
   const exactCols = both.filter((c) => !large.has(c.id));
 
   const exactP = exactCols.length
@@ -193,56 +317,45 @@ export async function numericAggregates(store: Store, cols: readonly NumericColu
         ...(o.signal ? { signal: o.signal } : {}),
       })
     : Promise.resolve(new Map());
-  const edges = await referenceEdges(store, cols, o);
-  const hist = await histograms(store, cols, edges, large, o);
+  const decP = deciles(store, cols, o);
 
-  const cellInputs = new Map<number, CellInput>();
-  for (const c of largeCols) {
-    cellInputs.set(c.id, { grid: c.grid, ref: hist.cells.get(hk(c.id, 'ref')) ?? emptySide(c.grid.length), cur: hist.cells.get(hk(c.id, 'cur')) ?? emptySide(c.grid.length) });
-  }
+  const cellInputs = new Map(largeCols.map((c) => [c.id, cellInput(c.cells)]));
   const scans = new Map([...cellInputs].map(([id, ci]) => [id, scanCells(ci)]));
-  const budget = largeCols.length ? Math.floor((o.refineBudget ?? DEFAULT_REFINE_BUDGET) / largeCols.length) : 0;
-  const first = await refine(
-    store,
-    largeCols.map((c) => ({ col: c, cells: chooseRefinement(cellInputs.get(c.id) as CellInput, scans.get(c.id)!, budget) })),
-    o,
-  );
-  // Second round: every cell whose bound could still lift D by more than D_ERROR_MAX.
-  const second: Array<{ col: NumericColumn; cells: number[] }> = [];
-  for (const c of largeCols) {
-    const ci = cellInputs.get(c.id) as CellInput;
+  // Refinement only where a cell could still lift D by more than D_ERROR_MAX: those cells, plus the budget's choice.
+  const reqs: Array<{ col: NumericColumn; cells: number[] }> = [];
+  const needy = largeCols.filter((c) => {
     const s = scans.get(c.id)!;
-    const done = first.get(c.id) as Map<number, RefinedCell>;
-    const r = ecdfFromCells(ci, s, done);
+    return ecdfFromCells(cellInputs.get(c.id)!, s, new Map()).dErrorNumerator > D_ERROR_MAX * s.n1 * s.n2;
+  });
+  if (process.env.DW_DEBUG) console.error("needy", needy.map((c) => [c.id, c.nRef, c.cells.ids.length]));
+  const budget = needy.length ? Math.floor((o.refineBudget ?? DEFAULT_REFINE_BUDGET) / needy.length) : 0;
+  for (const c of needy) {
+    const ci = cellInputs.get(c.id)!;
+    const s = scans.get(c.id)!;
     const slack = D_ERROR_MAX * s.n1 * s.n2;
-    if (r.dErrorNumerator <= slack) continue;
-    const need: number[] = [];
-    for (let j = 0; j + 1 < c.grid.length; j++) if (!done.has(j) && (s.dBoundNumerator[j] as number) - r.dNumerator > slack) need.push(j);
-    second.push({ col: c, cells: need });
+    const pick = new Set(chooseRefinement(ci, s, budget));
+    for (let j = 0; j + 1 < ci.grid.length; j++) if ((s.dBoundNumerator[j] as number) - s.dKnownNumerator > slack && (ci.ref.inner[j] as number) + (ci.cur.inner[j] as number) > 0) pick.add(j);
+    reqs.push({ col: c, cells: [...pick].sort((a, b) => a - b) });
   }
-  const more = second.length ? await refine(store, second, o) : new Map<number, Map<number, RefinedCell>>();
-  const exact = await exactP;
+  const [refined, dec, exact] = await Promise.all([reqs.length ? refine(store, reqs, o) : Promise.resolve(new Map<number, Map<number, RefinedCell>>()), decP, exactP]);
 
   const out = new Map<number, NumericAggregates>();
   for (const c of cols) {
-    const e = edges.get(c.id) ?? null;
+    const d = dec.get(c.id);
+    const e = d ? d.edges : null;
     const width = (e?.length ?? 0) + 1;
-    const bins = (s: Side): number[] => {
-      const b = hist.bins.get(hk(c.id, s)) ?? [];
-      return Array.from({ length: width }, (_, i) => b[i] ?? 0);
-    };
+    const pad = (b: number[] | undefined): number[] => Array.from({ length: width }, (_, i) => b?.[i] ?? 0);
     let ecdf: EcdfAggregate | null = null;
     if (large.has(c.id)) {
-      const refined = new Map([...(first.get(c.id) ?? new Map<number, RefinedCell>()), ...(more.get(c.id) ?? new Map<number, RefinedCell>())]);
-      const r = ecdfFromCells(cellInputs.get(c.id) as CellInput, scans.get(c.id)!, refined);
       const s = scans.get(c.id)!;
+      const r = ecdfFromCells(cellInputs.get(c.id)!, s, refined.get(c.id) ?? new Map<number, RefinedCell>());
       if (r.dErrorNumerator / s.n1 / s.n2 > D_ERROR_MAX) throw new Error(`drift: KS error bound ${r.dErrorNumerator / s.n1 / s.n2} above ${D_ERROR_MAX} after refinement`);
       ecdf = { dNumerator: r.dNumerator, wasserstein: r.wasserstein, method: 'binned', wassersteinErrorBound: r.wassersteinErrorBound, dErrorNumerator: r.dErrorNumerator };
     } else {
       const w = exact.get(String(c.id));
       if (w) ecdf = { dNumerator: w.dNumerator, wasserstein: w.wasserstein, method: 'exact' };
     }
-    out.set(c.id, { edges: e, binsRef: bins('ref'), binsCur: bins('cur'), ecdf });
+    out.set(c.id, { edges: e, binsRef: pad(d?.binsRef), binsCur: pad(d?.binsCur), ecdf });
   }
   return out;
 }

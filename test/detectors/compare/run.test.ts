@@ -88,6 +88,14 @@ describe('values and types', () => {
     expect(z.missing_ref).toBe(0);
   });
 
+  it('trims spaces around unquoted CSV fields, keeps them in quoted ones', async () => {
+    const ref = file('ws-ref.csv', 'n,c\n 1 ,a\n2 , b\n 3,"  c "\n');
+    const cur = file('ws-cur.csv', 'n,c\n1,a\n4,b\n');
+    const r = await both(ref, cur);
+    expect(feature<NumericFeatureReport>(r, 'n')).toMatchObject({ type: 'numeric', n_ref: 3 });
+    expect(feature<CategoricalFeatureReport>(r, 'c').categories).toEqual(['  c ', 'a', 'b']);
+  });
+
   it('reports columns on one side only under schema and compares the rest', async () => {
     const ref = csv('s-ref.csv', ['a', 'b', 'c'], [[1, 2, 3], [4, 5, 6]]);
     const cur = csv('s-cur.csv', ['d', 'c', 'b'], [[1, 2, 3], [4, 5, 6]]);

@@ -1,6 +1,7 @@
 // A small RFC 4180 reader for test fixtures (quoted fields, doubled quotes,
 // CRLF). The product reads files with the engine; tests read them here to
-// feed the in-memory reference path.
+// feed the in-memory reference path. Like the engine, it trims spaces and tabs
+// around unquoted fields.
 import { readFileSync } from 'node:fs';
 import type { ColumnTable } from '../../../detectors/report/in-memory.ts';
 
@@ -9,6 +10,12 @@ export function parseCsv(text: string): string[][] {
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  let wasQuoted = false;
+  const push = (): void => {
+    row.push(wasQuoted ? field : field.replace(/^[ \t]+|[ \t]+$/g, ''));
+    field = '';
+    wasQuoted = false;
+  };
   let i = 0;
   while (i < text.length) {
     const ch = text[i] as string;
@@ -23,21 +30,21 @@ export function parseCsv(text: string): string[][] {
       i++;
       continue;
     }
-    if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
+    if (ch === '"') {
+      quoted = true;
+      wasQuoted = true;
       field = '';
-    } else if (ch === '\n' || ch === '\r') {
+    } else if (ch === ',') push();
+    else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
+      push();
       rows.push(row);
       row = [];
-      field = '';
-    } else field += ch;
+    } else if (!wasQuoted) field += ch;
     i++;
   }
   if (field !== '' || row.length > 0) {
-    row.push(field);
+    push();
     rows.push(row);
   }
   return rows;
