@@ -315,13 +315,22 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
   // Category counts: categorical features, and the classes of a classifier.
   const catBranches: string[] = [];
   if (categoricalNames.length && metrics.has('features')) {
-    for (const s of SIDES)
+    // Strings and booleans grouped on the stored value; numbers (mixed or forced-categorical features only) on their bits,
+    // formatted after grouping: toString on every row costs more than the grouping itself.
+    const withNumbers = categoricalNames.filter((f) => (prof.ref.get(f)?.fin ?? 0) + (prof.cur.get(f)?.fin ?? 0) > 0);
+    for (const s of SIDES) {
       catBranches.push(
-        // Grouped on the raw columns (a number by its bits), formatted after: toString on every row costs more than the grouping.
-        `SELECT side, pred, feature, if(kind = 'number', toString(reinterpretAsFloat64(bits)), toString(value_str)) AS cat, n FROM (
-           SELECT '${s}' AS side, toUInt8(0) AS pred, feature, kind, value_str, if(kind = 'number', reinterpretAsUInt64(value_num), toUInt64(0)) AS bits, toFloat64(count()) AS n
-           FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND kind != 'missing' AND feature IN {cat_names:Array(String)} GROUP BY feature, kind, value_str, bits)`,
+        `SELECT '${s}' AS side, toUInt8(0) AS pred, feature, toString(value_str) AS cat, toFloat64(count()) AS n
+         FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND kind IN ('string', 'bool') AND feature IN {cat_names:Array(String)} GROUP BY feature, value_str`,
       );
+      if (withNumbers.length)
+        catBranches.push(
+          `SELECT side, pred, feature, toString(reinterpretAsFloat64(bits)) AS cat, n FROM (
+             SELECT '${s}' AS side, toUInt8(0) AS pred, feature, reinterpretAsUInt64(value_num) AS bits, toFloat64(count()) AS n
+             FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND kind = 'number' AND feature IN {cat_num_names:Array(String)} GROUP BY feature, bits)`,
+        );
+    }
+    fParams.cat_num_names = withNumbers;
   }
   if (doPrediction && !regressor) {
     for (const s of SIDES)

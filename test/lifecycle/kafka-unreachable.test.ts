@@ -23,10 +23,11 @@ describe('Kafka unreachable', () => {
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, { status: 200 });
       const deadline = Date.now() + 20_000;
-      let body: { ready: boolean; checks: Record<string, { ready: boolean; reason: string }> } | null = null;
+      type Ready = { ready: boolean; checks: Record<string, { ready: boolean; reason: string }> };
+      let body: Ready | null = null;
       while (Date.now() < deadline) {
         const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-        body = (await r.json()) as typeof body;
+        body = (await r.json()) as Ready;
         if (r.status === 503 && body?.checks.store?.ready) break;
         await new Promise((res) => setTimeout(res, 250));
       }
