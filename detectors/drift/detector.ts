@@ -111,6 +111,8 @@ interface FeatureProfile {
 
 /** Cell codes of a feature row that is not a finite number (value cells start at FIRST_VALUE_CELL). */
 const KIND_CELL = `multiIf(kind != 'number', toUInt32(kind), isFinite(value_num), ${cellSql('value_num')}, toUInt32(1))`;
+/** Above this many features, one grouped pass instead of a branch per feature. */
+const PER_FEATURE_BRANCHES = 64;
 const STRING_CELL = 2;
 const BOOL_CELL = 3;
 
@@ -231,16 +233,29 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
     ),
   );
   // One pass per side over the long table: per feature, its kinds and the cells of its finite numbers.
-  const featureSql = SIDES.map(
-    (s) => `SELECT '${s}' AS side, feature, cell, toFloat64(count()) AS c, toFloat64(countIf(at_low)) AS e, sum(value_num) AS s
+  const cellsOf = (s: Side, feature: string | null): string =>
+    `SELECT '${s}' AS side, ${feature ?? 'feature'} AS feature, cell, toFloat64(count()) AS c, toFloat64(countIf(at_low)) AS e, sum(value_num) AS s
     FROM (SELECT feature, value_num, ${KIND_CELL} AS cell, kind = 'number' AND isFinite(value_num) AND ${atCellLowSql('value_num')} AS at_low
-          FROM ${sides[s].valuesTable} WHERE ${sides[s].values})
-    GROUP BY feature, cell`,
-  ).join('\nUNION ALL\n');
+          FROM ${sides[s].valuesTable} WHERE ${sides[s].values}${feature ? ` AND feature = ${feature}` : ''})
+    GROUP BY ${feature ? '' : 'feature, '}cell`;
+  const featureCells = async (): Promise<Array<CellRow & { side: Side; feature: string }>> => {
+    // One branch per feature and side groups on the cell alone, which is much cheaper than grouping on (feature,
+    // cell); the list (a superset is harmless) costs a read of the feature column. Segments and long lists keep
+    // the single grouped pass.
+    const segmented = c.cur.source === 'live' && c.cur.segment !== undefined;
+    const names = segmented
+      ? []
+      : (await q<{ feature: string }>(store, `SELECT DISTINCT feature FROM (${SIDES.map((s) => `SELECT feature FROM ${sides[s].valuesTable} WHERE ${sides[s].values}`).join(' UNION ALL ')})`, params, signal)).map((r) => r.feature);
+    if (segmented || names.length > PER_FEATURE_BRANCHES) return q(store, SIDES.map((s) => cellsOf(s, null)).join('\nUNION ALL\n'), params, signal);
+    if (names.length === 0) return [];
+    const pp: QueryParams = { ...params };
+    names.forEach((f, i) => (pp[`p${i}`] = f));
+    return q(store, SIDES.flatMap((s) => names.map((_, i) => cellsOf(s, `{p${i}:String}`))).join('\nUNION ALL\n'), pp, signal);
+  };
   const [predRows, predCellRows, featRows] = await Promise.all([
     predBranches.length ? q<PredProfile>(store, predBranches.join('\nUNION ALL\n'), params, signal) : Promise.resolve([]),
     predCellBranches.length ? q<CellRow & { side: Side; col: string }>(store, predCellBranches.join('\nUNION ALL\n'), params, signal) : Promise.resolve([]),
-    q<CellRow & { side: Side; feature: string }>(store, featureSql, params, signal),
+    featureCells(),
   ]);
   const pred = new Map(predRows.map((r) => [r.side, r]));
   const events: Record<Side, number> = {
@@ -314,6 +329,7 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
 
   // Category counts: categorical features, and the classes of a classifier.
   const catBranches: string[] = [];
+  const catParams: QueryParams = { cat_names: categoricalNames };
   if (categoricalNames.length && metrics.has('features')) {
     // Strings and booleans grouped on the stored value; numbers (mixed or forced-categorical features only) on their bits,
     // formatted after grouping: toString on every row costs more than the grouping itself.
@@ -330,14 +346,14 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
              FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND kind = 'number' AND feature IN {cat_num_names:Array(String)} GROUP BY feature, bits)`,
         );
     }
-    fParams.cat_num_names = withNumbers;
+    catParams.cat_num_names = withNumbers;
   }
   if (doPrediction && !regressor) {
     for (const s of SIDES)
       catBranches.push(`SELECT '${s}' AS side, toUInt8(1) AS pred, '' AS feature, prediction AS cat, toFloat64(count()) AS n FROM predictions WHERE ${sides[s].predictions as string} AND prediction != '' GROUP BY cat`);
   }
   const catP = catBranches.length
-    ? q<{ side: Side; pred: number; feature: string; cat: string; n: number }>(store, catBranches.join('\nUNION ALL\n'), { ...allParams, cat_names: categoricalNames }, signal)
+    ? q<{ side: Side; pred: number; feature: string; cat: string; n: number }>(store, catBranches.join('\nUNION ALL\n'), { ...allParams, ...catParams }, signal)
     : Promise.resolve([]);
   const [numAgg, catRows] = await Promise.all([numP, catP]);
   const cats = new Map<string, { ref: Map<string, number>; cur: Map<string, number> }>();

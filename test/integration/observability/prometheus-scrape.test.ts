@@ -1,12 +1,13 @@
 // A real Prometheus scrapes a real daemon: the series it stores match what
 // the daemon stored in ClickHouse, and every metric the Grafana dashboard
 // queries exists in /metrics.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../helpers/ports.ts';
 import { spawnCli, waitForHttp, type Spawned } from '../../helpers/cli.ts';
-import { startPrometheus, type RunningPrometheus } from '../../helpers/prometheus.ts';
+import { PROMTOOL_BIN, startPrometheus, type RunningPrometheus } from '../../helpers/prometheus.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 let dir: ReturnType<typeof tempDir>;
@@ -91,5 +92,9 @@ describe('Prometheus scrape', () => {
     const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
     const missing = [...used].filter((m) => !exported.has(m));
     expect(missing).toEqual([]);
+    // The whole daemon's exposition, not only the parts tested alone, is promtool-clean.
+    const check = spawnSync(PROMTOOL_BIN, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 });
