@@ -1,27 +1,18 @@
 // The input contract between the detectors and the alert engine: after every
 // detector run the scheduler hands the engine the rows that run wrote.
 
-export type ScoreStatus = 'ok' | 'warn' | 'alert' | 'insufficient_data' | 'no_data' | 'no_labels' | 'error';
+import type { ScoreRow as DetectorScoreRow } from '../detectors/score.ts';
 
-export interface ScoreRow {
-  run_id: string;
-  /** ISO timestamp of the run. */
-  run_at: string;
-  detector: string;
-  model: string;
-  model_version: string;
-  segment: string;
-  /** '' for model-level metrics such as volume. */
-  feature: string;
-  /** psi, js, ks, wasserstein, chi2, missing_share_delta, volume_drop, error_rate, accuracy, ... */
-  metric: string;
-  value: number | null;
-  p_value: number | null;
-  threshold: number | null;
-  status: ScoreStatus;
-  /** Segment tags of the traffic scored, e.g. { deployment: 'canary' }. */
-  tags?: Record<string, string>;
-}
+export type { ScoreStatus } from '../detectors/score.ts';
+
+/**
+ * The part of a detector's ScoreRow the engine reads (detectors/score.ts is
+ * the one definition; windows, counts and details stay with the detectors).
+ */
+export type ScoreRow = Pick<
+  DetectorScoreRow,
+  'run_id' | 'run_at' | 'detector' | 'model' | 'model_version' | 'segment' | 'feature' | 'metric' | 'value' | 'p_value' | 'threshold' | 'status' | 'tags'
+>;
 
 export interface ScoreRun {
   run_id: string;

@@ -106,15 +106,37 @@ interface FeatureProfile {
   fin: number;
   /** Strings and booleans. */
   other: number;
+  /** Numbers, finite or not (a categorical feature counts each as a category). */
+  numbers: number;
   cells: CellRow[];
 }
 
 /** Cell codes of a feature row that is not a finite number (value cells start at FIRST_VALUE_CELL). */
-const KIND_CELL = `multiIf(kind != 'number', toUInt32(kind), isFinite(value_num), ${cellSql('value_num')}, toUInt32(1))`;
+const KIND_CELL = `multiIf(kind != 'number', toUInt32(kind), isFinite(value_num), ${cellSql('value_num')}, toUInt32(1))`; // 0 missing, 1 non-finite, 2 string, 3 bool
 /** Above this many features, one grouped pass instead of a branch per feature. */
 const PER_FEATURE_BRANCHES = 64;
+const NON_FINITE_CELL = 1;
 const STRING_CELL = 2;
 const BOOL_CELL = 3;
+
+const yyyymmdd = (ms: number): number => {
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+};
+
+const partitionKeys = new WeakMap<Store, Promise<boolean>>();
+/** feature_values is partitioned by UTC day (sql/001_core.sql); checked once per store so a schema change cannot make the feature list short. */
+function daysPartitioned(store: Store): Promise<boolean> {
+  let p = partitionKeys.get(store);
+  if (!p) {
+    p = store
+      .query<{ k: string }>(`SELECT partition_key AS k FROM system.tables WHERE database = currentDatabase() AND name = 'feature_values'`)
+      .then((r) => r[0]?.k.replace(/\s+/g, '') === 'toYYYYMMDD(ts)')
+      .catch(() => false);
+    partitionKeys.set(store, p);
+  }
+  return p;
+}
 
 const q = <T>(store: Store, sql: string, params: QueryParams, signal?: AbortSignal): Promise<T[]> =>
   store.query<T>(sql, { params, settings: DRIFT_SETTINGS, ...(signal ? { signal } : {}) });
@@ -208,7 +230,8 @@ export async function runDrift(store: Store, o: DriftOptions, ctx: DriftRunConte
 async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c: Comparison): Promise<Pending[]> {
   const metrics = new Set(o.metrics ?? ['features', 'missing', 'confidence', 'prediction']);
   const t = o.thresholds;
-  const sides: Record<Side, SideSql> = { ref: sideSql('ref', c.ref), cur: sideSql('cur', c.cur) };
+  const byDay = await daysPartitioned(store);
+  const sides: Record<Side, SideSql> = { ref: sideSql('ref', c.ref, byDay), cur: sideSql('cur', c.cur, byDay) };
   const params: QueryParams = { ...sides.ref.params, ...sides.cur.params, floor: t.confidence_floor };
   const signal = ctx.signal;
   const live = (s: Side): boolean => sides[s].predictions !== null;
@@ -243,9 +266,18 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
     // cell); the list (a superset is harmless) costs a read of the feature column. Segments and long lists keep
     // the single grouped pass.
     const segmented = c.cur.source === 'live' && c.cur.segment !== undefined;
+    const listParams: QueryParams = { ...params };
+    // A live side's list: its model and version in the days the window touches (the partition, so ts is not read).
+    const listCond = (s: Side): string => {
+      const spec = s === 'ref' ? c.ref : c.cur;
+      if (spec.source !== 'live' || !byDay) return sides[s].values;
+      listParams[`${s}_list_lo`] = yyyymmdd(spec.start.getTime());
+      listParams[`${s}_list_hi`] = yyyymmdd(Math.max(spec.start.getTime(), spec.end.getTime() - 1));
+      return `model = {${s}_model:String} AND model_version = {${s}_version:String} AND _partition_value.1 BETWEEN {${s}_list_lo:UInt32} AND {${s}_list_hi:UInt32}`;
+    };
     const names = segmented
       ? []
-      : (await q<{ feature: string }>(store, `SELECT DISTINCT feature FROM (${SIDES.map((s) => `SELECT feature FROM ${sides[s].valuesTable} WHERE ${sides[s].values}`).join(' UNION ALL ')})`, params, signal)).map((r) => r.feature);
+      : (await q<{ feature: string }>(store, `SELECT DISTINCT feature FROM (${SIDES.map((s) => `SELECT feature FROM ${(s === 'ref' ? c.ref : c.cur).source === 'live' && byDay ? 'feature_values' : sides[s].valuesTable} WHERE ${listCond(s)}`).join(' UNION ALL ')})`, listParams, signal)).map((r) => r.feature);
     if (segmented || names.length > PER_FEATURE_BRANCHES) return q(store, SIDES.map((s) => cellsOf(s, null)).join('\nUNION ALL\n'), params, signal);
     if (names.length === 0) return [];
     const pp: QueryParams = { ...params };
@@ -265,12 +297,14 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
   const prof: Record<Side, Map<string, FeatureProfile>> = { ref: new Map(), cur: new Map() };
   for (const r of featRows) {
     let p = prof[r.side].get(r.feature);
-    if (!p) prof[r.side].set(r.feature, (p = { fin: 0, other: 0, cells: [] }));
+    if (!p) prof[r.side].set(r.feature, (p = { fin: 0, other: 0, numbers: 0, cells: [] }));
     const row = { cell: num(r.cell), c: num(r.c), e: num(r.e), s: num(r.s) };
     if (row.cell >= FIRST_VALUE_CELL) {
       p.fin += row.c;
+      p.numbers += row.c;
       p.cells.push(row);
-    } else if (row.cell === STRING_CELL || row.cell === BOOL_CELL) p.other += row.c;
+    } else if (row.cell === NON_FINITE_CELL) p.numbers += row.c;
+    else if (row.cell === STRING_CELL || row.cell === BOOL_CELL) p.other += row.c;
   }
   const predCells: Record<Side, Map<string, CellRow[]>> = { ref: new Map(), cur: new Map() };
   for (const r of predCellRows) {
@@ -333,7 +367,7 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
   if (categoricalNames.length && metrics.has('features')) {
     // Strings and booleans grouped on the stored value; numbers (mixed or forced-categorical features only) on their bits,
     // formatted after grouping: toString on every row costs more than the grouping itself.
-    const withNumbers = categoricalNames.filter((f) => (prof.ref.get(f)?.fin ?? 0) + (prof.cur.get(f)?.fin ?? 0) > 0);
+    const withNumbers = categoricalNames.filter((f) => (prof.ref.get(f)?.numbers ?? 0) + (prof.cur.get(f)?.numbers ?? 0) > 0);
     for (const s of SIDES) {
       catBranches.push(
         `SELECT '${s}' AS side, toUInt8(0) AS pred, feature, toString(value_str) AS cat, toFloat64(count()) AS n

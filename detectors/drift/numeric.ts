@@ -327,7 +327,6 @@ export async function numericAggregates(store: Store, cols: readonly NumericColu
     const s = scans.get(c.id)!;
     return ecdfFromCells(cellInputs.get(c.id)!, s, new Map()).dErrorNumerator > D_ERROR_MAX * s.n1 * s.n2;
   });
-  if (process.env.DW_DEBUG) console.error("needy", needy.map((c) => [c.id, c.nRef, c.cells.ids.length]));
   const budget = needy.length ? Math.floor((o.refineBudget ?? DEFAULT_REFINE_BUDGET) / needy.length) : 0;
   for (const c of needy) {
     const ci = cellInputs.get(c.id)!;

@@ -24,7 +24,18 @@ export interface SideSql {
   params: QueryParams;
 }
 
-export function sideSql(side: Side, spec: SideSpec): SideSql {
+const DAY = 86_400_000;
+const yyyymmdd = (ms: number): number => {
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+};
+
+/**
+ * `dayPartitions`: feature_values is partitioned by UTC day, so the whole days
+ * inside the window are selected by partition (ts is not read for them) and
+ * only the partial days at its ends by ts.
+ */
+export function sideSql(side: Side, spec: SideSpec, dayPartitions = false): SideSql {
   const p = (k: string): string => `${side}_${k}`;
   const params: QueryParams = { [p('model')]: spec.model, [p('version')]: spec.version };
   const base = `model = {${p('model')}:String} AND model_version = {${p('version')}:String}`;
@@ -43,6 +54,19 @@ export function sideSql(side: Side, spec: SideSpec): SideSql {
     params[p('tag_value')] = spec.segment.value;
     predictions += ` AND tags[{${p('tag')}:String}] = {${p('tag_value')}:String}`;
     values += ` AND event_id IN (SELECT event_id FROM predictions WHERE ${predictions})`;
+  }
+  const t0 = spec.start.getTime();
+  const t1 = spec.end.getTime();
+  const fullFrom = Math.ceil(t0 / DAY) * DAY;
+  const fullTo = Math.floor(t1 / DAY) * DAY;
+  if (dayPartitions && fullFrom < fullTo) {
+    params[p('day_lo')] = yyyymmdd(fullFrom);
+    params[p('day_hi')] = yyyymmdd(fullTo - DAY);
+    const days = `_partition_value.1 BETWEEN {${p('day_lo')}:UInt32} AND {${p('day_hi')}:UInt32}`;
+    const rest = values.slice(base.length);
+    const valuesTable = `(SELECT * FROM feature_values WHERE ${base} AND ${days}${rest.replace(` AND ${time}`, '')}
+      UNION ALL SELECT * FROM feature_values WHERE ${values} AND NOT (${days}))`;
+    return { valuesTable, values: '1', predictions, params };
   }
   return { valuesTable: 'feature_values', values, predictions, params };
 }

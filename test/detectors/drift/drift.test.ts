@@ -223,3 +223,76 @@ describe('KS on large samples', () => {
     }
   });
 });
+
+describe('binned path against the raw rows', () => {
+  it('exact edges and bins with negative ties and -0, KS within bound, mixed categorical counts', async () => {
+    const f = [
+      { name: 'neg_ties', json: num(`if(cityHash64(n, seed, 'z') % 7 = 0, -0., round(${normal('t')} * 3) - 2)`) },
+      { name: 'wide', json: num(`${normal('w')} * 1000`) },
+      { name: 'mixed', json: `if(cityHash64(n, seed, 'mx') % 3 = 0, '"x"', toString(cityHash64(n, seed, 'my') % 4))` },
+    ];
+    await generate(store, { model: 'rawcheck', version: 'v1', start: prev, spanMs: H, rows: 120_000, features: f, seed: 5 });
+    await generate(store, { model: 'rawcheck', version: 'v1', start: T, spanMs: H, rows: 120_000, features: f, seed: 6 });
+    const rows = await runDrift(store, opts({ models: ['rawcheck'] }), ctx());
+    const values = async (feature: string, start: Date) =>
+      (
+        await store.query<{ v: number }>(
+          `SELECT value_num AS v FROM feature_values WHERE model = 'rawcheck' AND feature = {f:String} AND kind = 'number' AND ts >= fromUnixTimestamp64Milli({s:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({e:Int64}, 'UTC')`,
+          { params: { f: feature, s: start.getTime(), e: start.getTime() + H } },
+        )
+      ).map((r) => r.v);
+    for (const feat of ['neg_ties', 'wide']) {
+      const ref = await values(feat, prev);
+      const cu = await values(feat, T);
+      const edges = binEdgesSorted(Float64Array.from(ref).sort());
+      const br = binCounts(ref, edges);
+      const bc = binCounts(cu, edges);
+      const psiRow = pick(rows, 'rawcheck', feat, 'psi');
+      expect(JSON.parse(psiRow.details).bin_edges).toEqual(edges);
+      expect(JSON.parse(psiRow.details).counts).toEqual({ ref: br, cur: bc });
+      expect(psiRow.value).toBeCloseTo(psi(br, bc), 12);
+      const ks = pick(rows, 'rawcheck', feat, 'ks_d');
+      expect(JSON.parse(ks.details).ecdf_method).toBe('binned');
+      expect(Math.abs((ks.value as number) - ksTest(ref, cu).d)).toBeLessThanOrEqual(0.005);
+    }
+    const cats = async (start: Date) =>
+      store.query<{ c: string; n: number }>(
+        `SELECT if(kind = 'number', toString(value_num), value_str) AS c, toFloat64(count()) AS n FROM feature_values WHERE model = 'rawcheck' AND feature = 'mixed' AND kind != 'missing' AND ts >= fromUnixTimestamp64Milli({s:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({e:Int64}, 'UTC') GROUP BY c`,
+        { params: { s: start.getTime(), e: start.getTime() + H } },
+      );
+    const r = new Map((await cats(prev)).map((x) => [x.c, x.n]));
+    const c = new Map((await cats(T)).map((x) => [x.c, x.n]));
+    const keys = [...new Set([...r.keys(), ...c.keys()])].sort();
+    expect(keys).toEqual(['0', '1', '2', '3', 'x']);
+    const cr = keys.map((k) => r.get(k) ?? 0);
+    const cc = keys.map((k) => c.get(k) ?? 0);
+    expect(pick(rows, 'rawcheck', 'mixed', 'chi2').value).toBeCloseTo(chi2Homogeneity(cr, cc).statistic, 9);
+    expect(pick(rows, 'rawcheck', 'mixed', 'psi').value).toBeCloseTo(psi(cr, cc), 12);
+  }, 60_000);
+});
+
+describe('windows spanning whole days', () => {
+  it('whole days read by partition and the partial ends by ts agree with the raw rows', async () => {
+    const D = 24 * H;
+    const f = [{ name: 'x', json: num(`${normal('x')} + if(n >= 4800, 0.3, 0)`) }];
+    await generate(store, { model: 'daily', version: 'v1', start: new Date(T.getTime() - 2 * D), spanMs: 4 * D, rows: 9600, features: f, seed: 3 });
+    const window = { start: new Date(T.getTime() - 6 * H), end: new Date(T.getTime() + 30 * H) };
+    const rows = await runDrift(store, opts({ models: ['daily'] }), ctx(window));
+    const values = async (s: number, e: number) =>
+      (
+        await store.query<{ v: number }>(
+          `SELECT value_num AS v FROM feature_values WHERE model = 'daily' AND feature = 'x' AND kind = 'number' AND ts >= fromUnixTimestamp64Milli({s:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({e:Int64}, 'UTC')`,
+          { params: { s, e } },
+        )
+      ).map((r) => r.v);
+    const cu = await values(window.start.getTime(), window.end.getTime());
+    const ref = await values(window.start.getTime() - 36 * H, window.start.getTime());
+    expect(cu.length).toBe(3600);
+    expect(ref.length).toBe(3600);
+    const edges = binEdgesSorted(Float64Array.from(ref).sort());
+    const psiRow = pick(rows, 'daily', 'x', 'psi');
+    expect(psiRow).toMatchObject({ n_ref: ref.length, n_cur: cu.length });
+    expect(JSON.parse(psiRow.details).counts).toEqual({ ref: binCounts(ref, edges), cur: binCounts(cu, edges) });
+    expect(pick(rows, 'daily', 'x', 'ks_d').value).toBeCloseTo(ksTest(ref, cu).d, 12);
+  }, 60_000);
+});
