@@ -45,6 +45,29 @@ export async function exactEcdf(store: Store, ref: LoadedSource, cur: LoadedSour
   return out;
 }
 
+/** One row of a refinement query: a distinct value of a cell with its count per side. */
+export interface RefinedRow {
+  col: number;
+  cell: number;
+  v: number;
+  r: number;
+  c: number;
+}
+
+/** Refinement rows (ordered by col, cell, v) gathered per "col:cell" key. */
+export function groupRefinedRows(rows: readonly RefinedRow[]): Map<string, { values: number[]; ref: number[]; cur: number[] }> {
+  const acc = new Map<string, { values: number[]; ref: number[]; cur: number[] }>();
+  for (const row of rows) {
+    const key = `${num(row.col)}:${num(row.cell)}`;
+    let a = acc.get(key);
+    if (!a) acc.set(key, (a = { values: [], ref: [], cur: [] }));
+    a.values.push(num(row.v));
+    a.ref.push(num(row.r));
+    a.cur.push(num(row.c));
+  }
+  return acc;
+}
+
 export interface RefineRequest {
   pair: EcdfPair;
   index: CellIndex;
@@ -78,16 +101,8 @@ export async function refineCells(store: Store, ref: LoadedSource, cur: LoadedSo
   }
   const sql = `WITH ${withs.join(', ')} SELECT col, cell, v, toFloat64(countIf(is_ref = 1)) AS r, toFloat64(countIf(is_ref = 0)) AS c
     FROM (${branches.join(' UNION ALL ')}) GROUP BY col, cell, v ORDER BY col, cell, v`;
-  const rows = await store.query<{ col: number; cell: number; v: number; r: number; c: number }>(sql, { params, settings: QUERY_SETTINGS, signal });
-  const acc = new Map<string, { values: number[]; ref: number[]; cur: number[] }>();
-  for (const row of rows) {
-    const key = `${num(row.col)}:${num(row.cell)}`;
-    let a = acc.get(key);
-    if (!a) acc.set(key, (a = { values: [], ref: [], cur: [] }));
-    a.values.push(num(row.v));
-    a.ref.push(num(row.r));
-    a.cur.push(num(row.c));
-  }
+  const rows = await store.query<RefinedRow>(sql, { params, settings: QUERY_SETTINGS, signal });
+  const acc = groupRefinedRows(rows);
   for (const { r, k } of active) {
     for (const j of r.cells) out[k]?.set(j, acc.get(`${k}:${j}`) ?? { values: [], ref: [], cur: [] });
   }

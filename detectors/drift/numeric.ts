@@ -26,6 +26,7 @@ import { chooseRefinement, ecdfFromCells, scanCells, type CellInput, type CellSi
 import { lerp, quantilePlan } from '../stats/quantile.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
 import { floatFromBits, floatLiteral, num } from '../compare/sql.ts';
+import { groupRefinedRows, type RefinedRow } from '../compare/ecdf.ts';
 import { ecdfBySql } from '../versions/ecdf-sql.ts';
 
 export type Side = 'ref' | 'cur';
@@ -286,16 +287,7 @@ async function refine(store: Store, reqs: ReadonlyArray<{ col: NumericColumn; ce
   }
   const sql = `SELECT col, cell, v, toFloat64(countIf(is_ref = 1)) AS r, toFloat64(countIf(is_ref = 0)) AS c
     FROM (${branches.join('\nUNION ALL\n')}) GROUP BY col, cell, v ORDER BY col, cell, v`;
-  const rows = await run<{ col: number; cell: number; v: number; r: number; c: number }>(store, sql, o);
-  const acc = new Map<string, { values: number[]; ref: number[]; cur: number[] }>();
-  for (const row of rows) {
-    const key = `${num(row.col)}:${num(row.cell)}`;
-    let a = acc.get(key);
-    if (!a) acc.set(key, (a = { values: [], ref: [], cur: [] }));
-    a.values.push(num(row.v));
-    a.ref.push(num(row.r));
-    a.cur.push(num(row.c));
-  }
+  const acc = groupRefinedRows(await run<RefinedRow>(store, sql, o));
   for (const { col, cells } of active) {
     const m = out.get(col.id) as Map<number, RefinedCell>;
     for (const j of cells) m.set(j, acc.get(`${col.id}:${col.cells.ids[j]}`) ?? { values: [], ref: [], cur: [] });
