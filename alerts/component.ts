@@ -4,11 +4,11 @@
 // run being evaluated, lets in-flight notifications and webhooks settle until
 // the deadline and leaves everything else durable for the next start.
 import type { Registry } from 'prom-client';
-import { describeError } from '../src/errors.ts';
-import type { Component, Readiness } from '../src/lifecycle/component.ts';
-import type { Logger } from '../src/log/logger.ts';
-import type { Store } from '../src/store/store.ts';
-import { parseDuration } from '../src/util/duration.ts';
+import { describeError } from '../src/core/errors.ts';
+import type { Component, Readiness } from '../src/core/component.ts';
+import type { Logger } from '../src/core/log/logger.ts';
+import type { Store } from '../src/core/store/store.ts';
+import { parseDuration } from '../src/core/util/duration.ts';
 import { ActionRunner } from './actions/runner.ts';
 import type { Alert } from './alert.ts';
 import { buildIntegrations, type Integration } from './channels/factory.ts';

@@ -4,7 +4,7 @@
 // receiver, rule -> action) are checked here so a typo fails at start with
 // its path instead of dropping alerts at 3 a.m.
 import { z } from 'zod';
-import { secretFile, secretRef, type Secret } from '../src/config/secret.ts';
+import { secretFile, secretRef, type Secret } from '../src/core/config/secret.ts';
 import { parseMatcher, type Matcher } from './labels.ts';
 import { TEMPLATE_FIELDS, templateNames } from './template.ts';
 

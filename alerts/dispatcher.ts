@@ -6,8 +6,8 @@
 // repeat_interval passed) and sends through every integration of the
 // receiver. A failed integration is not logged as notified, so the next
 // flush tries again: nothing is lost while a receiver is down.
-import { describeError } from '../src/errors.ts';
-import type { Logger } from '../src/log/logger.ts';
+import { describeError } from '../src/core/errors.ts';
+import type { Logger } from '../src/core/log/logger.ts';
 import type { Alert } from './alert.ts';
 import type { Integration } from './channels/factory.ts';
 import type { Clock } from './clock.ts';

@@ -3,9 +3,9 @@
 // health, queues the action webhooks of alerts that just started firing,
 // persists the changes, and hands firing and resolved alerts to the
 // dispatcher. Runs are evaluated one at a time, in the order they arrive.
-import { DriftwatchError, describeError } from '../src/errors.ts';
-import type { Logger } from '../src/log/logger.ts';
-import { parseDuration } from '../src/util/duration.ts';
+import { DriftwatchError, describeError } from '../src/core/errors.ts';
+import type { Logger } from '../src/core/log/logger.ts';
+import { parseDuration } from '../src/core/util/duration.ts';
 import type { ActionRunner } from './actions/runner.ts';
 import type { Alert, AlertTransition } from './alert.ts';
 import type { Clock } from './clock.ts';

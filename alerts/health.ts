@@ -1,7 +1,7 @@
 // Per run and (model, version): did the detectors look healthy? A rollback
 // needs "the last version whose detectors were healthy", and driftwatch keeps
 // that record itself rather than depend on the detectors' table layout.
-import type { Store } from '../src/store/store.ts';
+import type { Store } from '../src/core/store/store.ts';
 import { chTime } from './clock.ts';
 
 export interface VersionHealth {

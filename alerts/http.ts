@@ -1,7 +1,7 @@
 // HTTP API of alerting under /v1: alerts, and silences (create, list, get,
 // expire), the same operations the `driftwatch silences` CLI uses.
-import { HttpError, type Router } from '../src/http/router.ts';
-import { isDriftwatchError } from '../src/errors.ts';
+import { HttpError, type Router } from '../src/core/http/router.ts';
+import { isDriftwatchError } from '../src/core/errors.ts';
 import type { Alert } from './alert.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { AlertingComponent } from './component.ts';

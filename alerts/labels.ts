@@ -86,25 +86,6 @@ export function matchesAll(matchers: ReadonlyArray<CompiledMatcher>, labels: Lab
   return matchers.every((m) => m.matches(labels));
 }
 
-/** A glob with `*` (any run of characters) and `?` (one character), anchored. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (const ch of glob) {
-    if (ch === '*') out += '.*';
-    else if (ch === '?') out += '.';
-    else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`, 's');
-}
-
-/** A matcher for one glob or a list of globs (any may match). */
-export function globMatcher(globs: string | ReadonlyArray<string>): (value: string) => boolean {
-  const list = typeof globs === 'string' ? [globs] : globs;
-  if (list.includes('*')) return () => true;
-  const res = list.map(globToRegExp);
-  return (v) => res.some((r) => r.test(v));
-}
-
 export function sortLabels(labels: Labels): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

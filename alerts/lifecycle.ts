@@ -9,7 +9,7 @@
 import { MAX_EVIDENCE, type Alert, type AlertState, type Evidence } from './alert.ts';
 import type { RuleConfig, Severity } from './config.ts';
 import type { Labels } from './labels.ts';
-import { parseDuration } from '../src/util/duration.ts';
+import { parseDuration } from '../src/core/util/duration.ts';
 
 export type StepInput =
   | {

@@ -3,9 +3,9 @@
 // when. It decides whether a flush must notify (new firing alerts, newly
 // resolved ones, or repeat_interval elapsed), and because it is kept in
 // ClickHouse a restart neither re-pages nor forgets.
-import type { Logger } from '../src/log/logger.ts';
-import { describeError } from '../src/errors.ts';
-import type { Store } from '../src/store/store.ts';
+import type { Logger } from '../src/core/log/logger.ts';
+import { describeError } from '../src/core/errors.ts';
+import type { Store } from '../src/core/store/store.ts';
 import { chTime } from './clock.ts';
 
 export interface NflogEntry {

@@ -2,7 +2,7 @@
 // each level the first child that matches takes it (and later siblings too
 // when that child has `continue: true`); a node whose children all pass keeps
 // it. Children inherit receiver, group_by and the timers from their parent.
-import { parseDuration } from '../src/util/duration.ts';
+import { parseDuration } from '../src/core/util/duration.ts';
 import { ROUTE_DEFAULTS, type RouteConfig } from './config.ts';
 import { compileMatcher, matchesAll, type CompiledMatcher, type Labels } from './labels.ts';
 

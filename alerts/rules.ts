@@ -2,7 +2,8 @@
 // the threshold crossed), healthy, or nothing to say (no data).
 import type { Evidence } from './alert.ts';
 import { SEVERITIES, type RuleConfig, type Severity } from './config.ts';
-import { globMatcher, type Labels } from './labels.ts';
+import { globMatcher } from '../src/core/util/glob.ts';
+import type { Labels } from './labels.ts';
 import { isSilentStatus, type ScoreRow } from './score.ts';
 import { renderTemplate, type TemplateValues } from './template.ts';
 

@@ -1,9 +1,9 @@
 // The input contract between the detectors and the alert engine: after every
 // detector run the scheduler hands the engine the rows that run wrote.
 
-import type { ScoreRow as DetectorScoreRow } from '../detectors/score.ts';
+import type { ScoreRow as DetectorScoreRow } from '../src/core/score.ts';
 
-export type { ScoreStatus } from '../detectors/score.ts';
+export type { ScoreStatus } from '../src/core/score.ts';
 
 /**
  * The part of a detector's ScoreRow the engine reads (detectors/score.ts is

@@ -4,10 +4,10 @@
 // process (the CLI against a ClickHouse server) takes effect too.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { formatIssues } from '../src/config/format-issues.ts';
-import { DriftwatchError } from '../src/errors.ts';
-import type { Store } from '../src/store/store.ts';
-import { parseDuration } from '../src/util/duration.ts';
+import { formatIssues } from '../src/core/config/format-issues.ts';
+import { DriftwatchError } from '../src/core/errors.ts';
+import type { Store } from '../src/core/store/store.ts';
+import { parseDuration } from '../src/core/util/duration.ts';
 import { chTime, type Clock } from './clock.ts';
 import { compileMatcher, formatMatcher, matchesAll, parseMatcher, type CompiledMatcher, type Labels, type Matcher } from './labels.ts';
 

@@ -1,7 +1,7 @@
 // Where alert state lives between runs and across restarts. The ClickHouse
 // store appends a versioned row per change (ReplacingMergeTree); the memory
 // store is the fake the unit tests use.
-import type { Store } from '../src/store/store.ts';
+import type { Store } from '../src/core/store/store.ts';
 import type { Alert, AlertState, AlertTransition, Evidence } from './alert.ts';
 import { chTime } from './clock.ts';
 import type { Severity } from './config.ts';

@@ -14,12 +14,12 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { driftThresholdsSchema } from '../detectors/config.ts';
+import { driftThresholdsSchema } from '../detectors/drift/config.ts';
 import { runDrift } from '../detectors/drift/detector.ts';
-import { silentLogger } from '../src/log/logger.ts';
-import { openEmbeddedStore } from '../src/store/embedded.ts';
-import { migrate } from '../src/store/migrate.ts';
-import { tempDir } from '../test/helpers/tmp.ts';
+import { silentLogger } from '../src/core/log/logger.ts';
+import { openEmbeddedStore } from '../src/core/store/embedded.ts';
+import { migrate } from '../src/core/store/migrate.ts';
+import { tempDir } from '../testkit/tmp.ts';
 
 const DAY = 86_400_000;
 const T = Date.parse('2026-03-02T00:00:00Z');

@@ -3,8 +3,8 @@
 // action within the cooldown, rollbacks only when a healthy version to return
 // to is on record. The message is durable in the outbox before this returns.
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../src/log/logger.ts';
-import { parseDuration } from '../../src/util/duration.ts';
+import type { Logger } from '../../src/core/log/logger.ts';
+import { parseDuration } from '../../src/core/util/duration.ts';
 import type { Alert } from '../alert.ts';
 import type { Clock } from '../clock.ts';
 import type { ActionConfig, RuleConfig } from '../config.ts';

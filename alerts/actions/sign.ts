@@ -5,7 +5,7 @@
 // Secrets of the form whsec_<base64> are decoded: the key is the bytes after
 // the prefix. Any other secret is used as its UTF-8 bytes.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DriftwatchError } from '../../src/errors.ts';
+import { DriftwatchError } from '../../src/core/errors.ts';
 
 export function signingKey(secret: string): Buffer {
   return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');

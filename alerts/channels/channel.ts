@@ -2,8 +2,8 @@
 // send a notification (resolves once delivered, rejects with
 // DW_ALERT_DELIVERY once retries are spent), flush what is queued, shut down
 // (idempotent; waits for in-flight sends until its deadline, then aborts).
-import { DriftwatchError } from '../../src/errors.ts';
-import type { Logger } from '../../src/log/logger.ts';
+import { DriftwatchError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/log/logger.ts';
 import type { AlertMetrics } from '../metrics.ts';
 import type { Notification } from '../notification.ts';
 import { deliverWithRetries, type AttemptResult, type DeliveryPolicy } from './delivery.ts';

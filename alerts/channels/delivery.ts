@@ -3,7 +3,7 @@
 // honoured. HTTP status rules shared by every webhook-style channel:
 // 2xx ok; 408, 429 and 5xx retriable; any other 4xx final; network errors
 // and timeouts retriable.
-import { backoffDelay, sleep } from '../../src/util/backoff.ts';
+import { backoffDelay, sleep } from '../../src/core/util/backoff.ts';
 
 export interface DeliveryPolicy {
   timeoutMs: number;

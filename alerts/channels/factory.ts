@@ -1,7 +1,7 @@
 // Build every receiver's integrations (one channel per *_configs entry) from
 // config. Construction fails fast on what can be checked before the first
 // alert (an unreadable CA file).
-import type { Logger } from '../../src/log/logger.ts';
+import type { Logger } from '../../src/core/log/logger.ts';
 import type { ReceiverConfig } from '../config.ts';
 import type { AlertMetrics } from '../metrics.ts';
 import { AlertmanagerChannel } from './alertmanager.ts';

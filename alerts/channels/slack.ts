@@ -6,7 +6,7 @@ import type { SlackConfig } from '../config.ts';
 import { notificationTitle, type Notification, type NotifiedAlert } from '../notification.ts';
 import { formatNumber } from '../rules.ts';
 import { BaseChannel, type ChannelContext } from './channel.ts';
-import { sleep } from '../../src/util/backoff.ts';
+import { sleep } from '../../src/core/util/backoff.ts';
 import { httpAttempt } from './delivery.ts';
 
 const MAX_ALERT_SECTIONS = 20;

@@ -7,9 +7,9 @@
 // A crash between sending and recording means the message is sent again with
 // the same webhook-id, which receivers use as their idempotency key: each
 // message takes effect exactly once.
-import { describeError } from '../../src/errors.ts';
-import type { Logger } from '../../src/log/logger.ts';
-import { parseDuration } from '../../src/util/duration.ts';
+import { describeError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/log/logger.ts';
+import { parseDuration } from '../../src/core/util/duration.ts';
 import { signedHeaders } from '../actions/sign.ts';
 import { httpAttempt, retryDelay, errorText, type AttemptResult } from '../channels/delivery.ts';
 import type { Clock } from '../clock.ts';

@@ -1,7 +1,7 @@
 // Durable storage of action webhooks. Every change is a new versioned row
 // (ReplacingMergeTree), so a message is never updated in place and a crash
 // between two writes leaves the older, still valid, state.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { chTime } from '../clock.ts';
 
 export type OutboxState = 'pending' | 'delivered' | 'failed' | 'expired' | 'dry_run';

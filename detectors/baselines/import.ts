@@ -1,12 +1,12 @@
 // Imported baselines (e.g. training data): a CSV, JSONL, Parquet or Arrow
 // file read by the engine (compare/source.ts loads it into a scratch table)
 // and written into baseline_values in the long layout of feature_values, one
-// row per (file row, column). A value is 'missing' when STATISTICS.md says so
+// row per (file row, column). A value is 'missing' when docs/statistics.md says so
 // (empty, NA/NaN/null/None, JSON null, NaN), 'number' when it parses as a
 // finite number, else 'string'. The drift detector reads it with
 // `baseline: {type: dataset, name}` for the same model and version.
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { formatFromPath, type InputFormat } from '../compare/formats.ts';
 import { inputError } from '../compare/errors.ts';
 import { loadSource } from '../compare/source.ts';

@@ -3,7 +3,7 @@
 // +n_cur per reference value and -n_ref per current value is a*n_cur - b*n_ref,
 // D's exact numerator. Large columns: grid cells (histograms.ts) plus an
 // exact walk inside the few cells that can still change the result.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import type { RefinedCell } from '../stats/ecdf-cells.ts';
 import { cellSql, type CellIndex } from './cell-index.ts';
 import { cellIndexBindings } from './histograms.ts';

@@ -2,7 +2,7 @@
 // v is the number of edges below it, a sum of comparisons), the grid cells
 // of large numeric columns (dense -Resample arrays indexed by cell), and the
 // category counts of categorical columns.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import type { CellSide } from '../stats/ecdf-cells.ts';
 import type { LoadedSource, SourceColumn } from './source.ts';
 import { cellSql, tableParam, type CellIndex } from './cell-index.ts';

@@ -1,7 +1,7 @@
 // First pass over a loaded side: per column, how many values are missing
 // before typing, how many are present but not numbers, how many are finite
 // numbers, and their range.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import type { LoadedSource, SourceColumn } from './source.ts';
 import { asBits, finiteExpr, floatCol, floatFromBits, missingExpr, num, QUERY_SETTINGS, valueCol } from './sql.ts';
 

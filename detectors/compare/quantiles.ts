@@ -1,6 +1,6 @@
 // The reference's exact values at the ranks numpy's decile interpolation
 // reads; the edges are then interpolated in Node with numpy's own formula.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { binEdgesFromOrderStats, edgeRanks } from '../stats/bins.ts';
 import type { LoadedSource, SourceColumn } from './source.ts';
 import { asBits, finiteExpr, floatCol, floatFromBits, QUERY_SETTINGS } from './sql.ts';

@@ -10,9 +10,9 @@
 //        -> missing-token counts -> types -> category counts
 // Numeric work starts before the token counts settle the types; columns that
 // turn out categorical just drop it (their floats are NaN, so it was cheap).
-import type { Logger } from '../../src/log/logger.ts';
-import { silentLogger } from '../../src/log/logger.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Logger } from '../../src/core/log/logger.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { sortCategories } from '../stats/categories.ts';
 import { chooseRefinement, ecdfFromCells, scanCells, type CellInput, type CellSide } from '../stats/ecdf-cells.ts';
 import { DEFAULT_THRESHOLDS, type SeverityThresholds } from '../stats/severity.ts';

@@ -4,7 +4,7 @@
 // Next to each value column the table holds its numeric view, parsed once.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { inputError } from './errors.ts';
 import { engineFormat, isTextFormat, type InputFormat } from './formats.ts';
 import { floatCol, floatExpression, QUERY_SETTINGS, valueCol, type ColumnKind } from './sql.ts';

@@ -1,7 +1,7 @@
 // The drift detector: per model x version (x tag segment) x feature, the
 // current window against a baseline (previous window, pinned range, another
 // version over the same window, or an imported dataset), with every statistic
-// as STATISTICS.md defines it and every aggregate computed by the engine
+// as docs/statistics.md defines it and every aggregate computed by the engine
 // (numeric.ts; category counts and profiles here). Node only sees counts,
 // bins, order statistics and cells.
 //
@@ -15,7 +15,7 @@
 //   new_categories      categorical; count (details lists them), warn when > 0
 //   missing_share_delta missing_cur - missing_ref, status by the missing bands
 //   severity            0 none / 1 warn / 2 alert: the worse of the PSI and
-//                       missing bands (STATISTICS.md "Severity of a feature")
+//                       missing bands (docs/statistics.md "Severity of a feature")
 // Model-level rows (feature = ''):
 //   confidence_psi, confidence_ks_d (BH), confidence_mean_drop (mean_ref -
 //   mean_cur, bands), confidence_below_floor_share (share of the current window
@@ -26,17 +26,18 @@
 // Below min_samples values on a side a metric's status is insufficient_data
 // (its value is still reported when computable; its p-value takes no part in
 // BH). A feature absent on one side has null metrics; the run goes on.
-import type { QueryParams, Store } from '../../src/store/store.ts';
+import type { QueryParams, Store } from '../../src/core/store/store.ts';
+import { globMatcher } from '../../src/core/util/glob.ts';
 import { benjaminiHochberg } from '../stats/bh.ts';
 import { sortCategories } from '../stats/categories.ts';
 import { missingSeverity, psiSeverity, worseSeverity, type Severity, type SeverityThresholds } from '../stats/severity.ts';
 import { categoricalFeature, numericFeature } from '../report/feature.ts';
 import type { CategoricalFeatureReport, NumericFeatureReport } from '../report/types.ts';
-import type { ScoreRow, ScoreStatus, TimeWindow } from '../score.ts';
-import type { BaselineConfig, DriftJobConfig, DriftThresholds } from '../config.ts';
+import type { ScoreRow, ScoreStatus, TimeWindow } from '../../src/core/score.ts';
+import type { BaselineConfig, DriftJobConfig, DriftThresholds } from './config.ts';
 import { num } from '../compare/sql.ts';
 import { atCellLowSql, cellSql, columnCells, DRIFT_SETTINGS, FIRST_VALUE_CELL, numericAggregates, SIDES, type NumericColumn, type Side } from './numeric.ts';
-import { matcher, sideSql, type Segment, type SideSpec, type SideSql } from './sides.ts';
+import { sideSql, type Segment, type SideSpec, type SideSql } from './sides.ts';
 
 export interface DriftRunContext {
   runId: string;
@@ -156,7 +157,7 @@ async function comparisons(store: Store, o: DriftOptions, ctx: DriftRunContext):
     { start: window.start.getTime(), end: window.end.getTime() },
     ctx.signal,
   );
-  const wanted = matcher(o.models);
+  const wanted = globMatcher(o.models);
   const b = o.baseline;
   const out: Comparison[] = [];
   for (const r of rows) {
@@ -315,8 +316,8 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
     else m.set(r.col, [row]);
   }
 
-  const wantFeature = matcher(o.features);
-  const forced = matcher(o.categorical && o.categorical.length ? o.categorical : ['\u0000never']);
+  const wantFeature = globMatcher(o.features);
+  const forced = globMatcher(o.categorical && o.categorical.length ? o.categorical : ['\u0000never']);
   const doFeatures = metrics.has('features') || metrics.has('missing');
   const features = doFeatures ? sortCategories([...new Set([...prof.ref.keys(), ...prof.cur.keys()])]).filter(wantFeature) : [];
   const isNumeric = (f: string): boolean => !forced(f) && (prof.ref.get(f)?.other ?? 0) === 0 && (prof.cur.get(f)?.other ?? 0) === 0;

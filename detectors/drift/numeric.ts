@@ -20,7 +20,7 @@
 //     only when a cell could still move D by more than D_ERROR_MAX are cells
 //     refined (their distinct values read back), with the row budget spent on
 //     the cells that matter most, so the bound always holds and is checked.
-import type { QueryParams, Store } from '../../src/store/store.ts';
+import type { QueryParams, Store } from '../../src/core/store/store.ts';
 import { uniqueEdges, DECILE_LEVELS } from '../stats/bins.ts';
 import { chooseRefinement, ecdfFromCells, scanCells, type CellInput, type CellSide, type RefinedCell } from '../stats/ecdf-cells.ts';
 import { lerp, quantilePlan } from '../stats/quantile.ts';

@@ -1,7 +1,7 @@
 // The two sides of one drift comparison as WHERE clauses with bound
 // parameters. Model, version, feature, tag and dataset names are user data:
 // they only travel as {name:Type} parameters, prefixed by side (ref_*, cur_*).
-import type { QueryParams } from '../../src/store/store.ts';
+import type { QueryParams } from '../../src/core/store/store.ts';
 import type { Side } from './numeric.ts';
 
 export interface Segment {
@@ -71,14 +71,3 @@ export function sideSql(side: Side, spec: SideSpec, dayPartitions = false): Side
   return { valuesTable: 'feature_values', values, predictions, params };
 }
 
-/** `*` any run of characters, `?` one character; everything else literal. */
-export function globToRegExp(glob: string): RegExp {
-  const body = [...glob].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, 's');
-}
-
-export function matcher(globs: readonly string[] | undefined): (name: string) => boolean {
-  if (!globs || globs.length === 0) return () => true;
-  const res = globs.map(globToRegExp);
-  return (name) => res.some((r) => r.test(name));
-}

@@ -1,8 +1,8 @@
 // What every operational, quality and version monitor is given: the run, the
 // current window, how to pick the baseline, which model/version to look at,
 // thresholds and the minimum count below which a metric is not judged.
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow, TimeWindow } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow, TimeWindow } from '../../src/core/score.ts';
 
 export type Baseline =
   /** A pinned time range, same model and version. */
@@ -25,10 +25,10 @@ export interface MonitorThresholds {
   errorRateDelta: number;
   /** Significance level for the tests (error rate, accuracy, drift p-values after BH). @default 0.01 */
   alpha: number;
-  /** |missing_share(cur) - missing_share(ref)| bands, as STATISTICS.md. @default 0.05 / 0.2 */
+  /** |missing_share(cur) - missing_share(ref)| bands, as docs/statistics.md. @default 0.05 / 0.2 */
   missingWarn: number;
   missingAlert: number;
-  /** PSI bands for feature drift between versions, as STATISTICS.md. @default 0.1 / 0.25 */
+  /** PSI bands for feature drift between versions, as docs/statistics.md. @default 0.1 / 0.25 */
   psiWarn: number;
   psiAlert: number;
   /** Absolute drop of a score metric (accuracy, macro precision/recall/F1, ROC AUC) that alerts. @default 0.05 */

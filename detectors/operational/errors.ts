@@ -3,8 +3,8 @@
 // the one-sided two-proportion z-test (H1: the current rate is higher) as its
 // p-value. Alerts when both sides have minCount requests, the delta reaches
 // errorRateDelta and p < alpha.
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import type { MonitorContext } from './context.ts';
 import { twoProportionZTest } from './proportions.ts';
 import { scoreRow } from './score-row.ts';

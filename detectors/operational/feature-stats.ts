@@ -2,7 +2,7 @@
 // layout and shared by the schema and the missing-value monitors: how many
 // events each side has, and per feature how many rows, how many non-missing,
 // and which kinds (number, string, bool) its non-missing values had.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import type { MonitorContext } from './context.ts';
 import { bothSides, pairSides, type Side } from './sides.ts';
 

@@ -4,8 +4,8 @@
 // engine with quantilesExactInclusive (numpy's default linear interpolation,
 // up to rounding); rows without latency_ms take no part. Failed requests do:
 // a timeout storm is a latency spike too.
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import type { MonitorContext } from './context.ts';
 import { scoreRow } from './score-row.ts';
 import { bothSides, pairSides, type Side } from './sides.ts';

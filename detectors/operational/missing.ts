@@ -1,13 +1,13 @@
 // Missing-value share per feature, per model and version: the share of the
 // side's events whose value for the feature is missing, where missing is a
 // JSON null or the key absent from the event (as an empty CSV field is
-// missing in STATISTICS.md). Status by STATISTICS.md's missing-share bands on
+// missing in docs/statistics.md). Status by docs/statistics.md's missing-share bands on
 // |cur - ref| (missingWarn / missingAlert); p_value is the two-sided
 // two-proportion z-test of the two shares.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { sortCategories } from '../stats/categories.ts';
 import { missingSeverity } from '../stats/severity.ts';
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import type { MonitorContext } from './context.ts';
 import { loadFeatureStats, type VersionFeatureStats } from './feature-stats.ts';
 import { twoProportionZTest } from './proportions.ts';

@@ -1,24 +1,16 @@
-// The operational monitors by name, and one call that runs them all for a
-// run (reading feature_values once for schema and missing values, and
-// tagging every row with its version's deployment tag).
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow } from '../score.ts';
-import { validateContext, type Monitor, type MonitorContext } from './context.ts';
+// One call that runs every operational monitor for a run (reading
+// feature_values once for schema and missing values, and tagging every row
+// with its version's deployment tag).
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow } from '../../src/core/score.ts';
+import { validateContext, type MonitorContext } from './context.ts';
 import { errorRateMonitor } from './errors.ts';
 import { loadFeatureStats } from './feature-stats.ts';
 import { latencyMonitor } from './latency.ts';
-import { missingScores, missingValuesMonitor } from './missing.ts';
-import { schemaMonitor, schemaScores } from './schema.ts';
+import { missingScores } from './missing.ts';
+import { schemaScores } from './schema.ts';
 import { loadDeploymentTags, withTags } from './tags.ts';
 import { volumeMonitor } from './volume.ts';
-
-export const OPERATIONAL_MONITORS: Readonly<Record<'volume' | 'latency' | 'errors' | 'schema' | 'missing', Monitor>> = Object.freeze({
-  volume: volumeMonitor,
-  latency: latencyMonitor,
-  errors: errorRateMonitor,
-  schema: schemaMonitor,
-  missing: missingValuesMonitor,
-});
 
 export async function runOperationalMonitors(store: Store, ctx: MonitorContext): Promise<ScoreRow[]> {
   validateContext(ctx);

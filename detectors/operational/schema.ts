@@ -6,9 +6,9 @@
 // type change). Each metric is one model-level row whose value is the number
 // of features concerned and whose details name them, so an alert on it also
 // resolves when the schema settles.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { sortCategories } from '../stats/categories.ts';
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import type { MonitorContext } from './context.ts';
 import { loadFeatureStats, type VersionFeatureStats } from './feature-stats.ts';
 import { scoreRow } from './score-row.ts';

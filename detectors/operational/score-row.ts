@@ -1,6 +1,6 @@
 // Builds ScoreRows for the monitors: the run's identity, window and baseline
 // are filled in once here, so each monitor states only what it measured.
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import { baselineLabel, type MonitorContext } from './context.ts';
 
 export interface Measured {

@@ -2,7 +2,7 @@
 // baseline ('ref'), as WHERE clauses with bound parameters, and the pairing of
 // their per-(model, version) aggregates afterwards. Model and version names
 // are user data: they only ever travel as {name:Type} parameters.
-import type { QueryParams } from '../../src/store/store.ts';
+import type { QueryParams } from '../../src/core/store/store.ts';
 import { baselineSide, type MonitorContext } from './context.ts';
 
 export type Side = 'cur' | 'ref';

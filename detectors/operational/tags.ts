@@ -1,8 +1,8 @@
 // Deployment tags of each version in the current window (tags['deployment'],
 // e.g. canary, shadow, champion; the most frequent value when a version sends
 // several), attached to its scores so alert rules can match on them.
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow } from '../../src/core/score.ts';
 import type { MonitorContext } from './context.ts';
 import { sideFilter, versionKey } from './sides.ts';
 

@@ -12,8 +12,8 @@
 // the p-value, decide the status. Against a version baseline the ratio is the
 // traffic split between the versions, set by the rollout: reported, never
 // alerting, and without a test.
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import { baselineSide, type MonitorContext } from './context.ts';
 import { normalSf } from './normal.ts';
 import { scoreRow } from './score-row.ts';

@@ -2,7 +2,7 @@
 // calibration bins, one for log loss and Brier sums, one for ROC AUC rank
 // sums (mid-ranks by GROUP BY score and a running count of lower negatives).
 // Definitions in metrics.ts.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { floatLiteral } from '../compare/sql.ts';
 import { DECILE_LEVELS } from '../stats/bins.ts';
 import type { Side } from '../operational/sides.ts';

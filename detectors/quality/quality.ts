@@ -18,8 +18,8 @@
 // event; the newest label won), and per model labels_unknown (labels in the
 // window for events with no prediction within the horizon; kept in the
 // labels table).
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import { validateContext } from '../operational/context.ts';
 import { twoProportionZTest } from '../operational/proportions.ts';
 import { scoreRow } from '../operational/score-row.ts';

@@ -1,6 +1,6 @@
 // Regression quality pushed down: error sums per side and version over
 // labelled rows whose label and prediction are finite numbers.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { floatLiteral } from '../compare/sql.ts';
 import type { Side } from '../operational/sides.ts';
 import type { QualityContext } from './context.ts';

@@ -5,7 +5,7 @@
 // arrived for it (label_arrivals, sql/030).
 // Class names are made canonical on both sides, so a label 1 and a
 // prediction "1" or 1.0 are the same class.
-import type { QueryParams } from '../../src/store/store.ts';
+import type { QueryParams } from '../../src/core/store/store.ts';
 import { bothSides, sideFilter } from '../operational/sides.ts';
 import type { QualityContext } from './context.ts';
 

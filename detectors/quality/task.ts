@@ -2,7 +2,7 @@
 // predictions. Any prediction with probabilities, a confidence, or a value
 // that is not a finite number makes the model a classifier; all-numeric
 // predictions without scores make it a regressor.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import type { MonitorContext } from '../operational/context.ts';
 import { sideFilter } from '../operational/sides.ts';
 import type { QualityTask } from './context.ts';

@@ -2,8 +2,8 @@
 // prediction of the model within the label horizon before them. They stay in
 // the labels table (a late-arriving prediction still finds them); the count
 // and a sample of event ids are reported per model (model_version '').
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow } from '../../src/core/score.ts';
 import { scoreRow } from '../operational/score-row.ts';
 import { QUALITY_DETECTOR, type QualityContext } from './context.ts';
 

@@ -1,5 +1,5 @@
 // The whole comparison on columns held in memory: the reference
-// implementation of STATISTICS.md, written straight from the definitions.
+// implementation of docs/statistics.md, written straight from the definitions.
 // `driftwatch compare` never uses it (the engine does the heavy work there);
 // tests hold the pushed-down path to it, and small embedders may use it.
 import { binCounts, binEdgesSorted } from '../stats/bins.ts';

@@ -1,4 +1,4 @@
-// The report of `driftwatch compare --format json` (STATISTICS.md, "Report
+// The report of `driftwatch compare --format json` (docs/statistics.md, "Report
 // shape"). Fields beyond the contract's are marked "extra".
 import type { Chi2Result } from '../stats/chi2.ts';
 import type { KsMethod } from '../stats/ks.ts';

@@ -1,4 +1,4 @@
-// Bins shared by PSI and JS (STATISTICS.md "Bins"): numeric edges are the
+// Bins shared by PSI and JS (docs/statistics.md "Bins"): numeric edges are the
 // reference deciles with duplicates removed; a value v lands in bin i when
 // edges[i-1] < v <= edges[i], with open tails, so there are edges+1 bins.
 import { lerp, quantilePlan, quantileSorted } from './quantile.ts';

@@ -1,4 +1,4 @@
-// Missing values (STATISTICS.md "Values"): an empty field or, in any case,
+// Missing values (docs/statistics.md "Values"): an empty field or, in any case,
 // NA / NaN / null / None; JSON null; for numeric columns also any non-finite
 // number. Shares are over all rows of a side, null when the side has none.
 

@@ -1,5 +1,5 @@
 // Severity of a feature: the worse of the PSI band and the missing-share band
-// (STATISTICS.md "Severity of a feature"). Thresholds are inclusive.
+// (docs/statistics.md "Severity of a feature"). Thresholds are inclusive.
 
 export type Severity = 'none' | 'warn' | 'alert';
 

@@ -5,9 +5,9 @@
 // runs (baseline kind 'version'); the latency rows also get the two-sample
 // KS test of the two latency distributions as their p-value, so a p95 ratio
 // only alerts when the distributions differ significantly.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { ksTestFromNumerator } from '../stats/ks.ts';
-import type { ScoreRow, ScoreStatus, TimeWindow } from '../score.ts';
+import type { ScoreRow, ScoreStatus, TimeWindow } from '../../src/core/score.ts';
 import { DEFAULT_MONITOR_THRESHOLDS, validateContext, type MonitorContext, type MonitorThresholds } from '../operational/context.ts';
 import { errorRateMonitor } from '../operational/errors.ts';
 import { loadFeatureStats } from '../operational/feature-stats.ts';

@@ -4,7 +4,7 @@
 // rounding) and the first Wasserstein distance Σ |F_ref - F_cur| Δv. The same
 // arithmetic as stats/ecdf.ts's ecdfDistances, over GROUP BY value instead of
 // arrays in Node.
-import type { QueryParams, Store } from '../../src/store/store.ts';
+import type { QueryParams, Store } from '../../src/core/store/store.ts';
 
 export interface EcdfSummary {
   nRef: number;

@@ -1,5 +1,5 @@
 // Per-feature drift of one version against another (or any two sides of one
-// model and version) from feature_values, with STATISTICS.md's definitions:
+// model and version) from feature_values, with docs/statistics.md's definitions:
 // the engine returns the aggregates (reference order statistics for the
 // decile edges, bin counts, category counts, the ECDF walk) and
 // report/feature.ts turns them into PSI, JS, Wasserstein, KS and chi-square.
@@ -10,14 +10,14 @@
 // for reading: js, wasserstein and ks (numeric) or chi2 (categorical), each
 // with the raw p-value and the adjusted one in details. A feature is numeric
 // when every non-missing value on both sides is a number.
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { benjaminiHochberg } from '../stats/bh.ts';
 import { binEdgesFromOrderStats, edgeRanks } from '../stats/bins.ts';
 import { compareCodePoints, sortCategories } from '../stats/categories.ts';
 import { psiSeverity, type SeverityThresholds } from '../stats/severity.ts';
 import { categoricalFeature, numericFeature } from '../report/feature.ts';
 import type { FeatureReport } from '../report/types.ts';
-import type { ScoreRow, ScoreStatus } from '../score.ts';
+import type { ScoreRow, ScoreStatus } from '../../src/core/score.ts';
 import type { MonitorContext } from '../operational/context.ts';
 import { loadFeatureStats, type VersionFeatureStats } from '../operational/feature-stats.ts';
 import { scoreRow } from '../operational/score-row.ts';

@@ -7,8 +7,8 @@
 // the live version is the baseline version when the context names one, else
 // the one not tagged deployment=shadow, else the lower version name.
 // Informational: no thresholds, insufficient_data below minCount shared events.
-import type { Store } from '../../src/store/store.ts';
-import type { ScoreRow } from '../score.ts';
+import type { Store } from '../../src/core/store/store.ts';
+import type { ScoreRow } from '../../src/core/score.ts';
 import type { MonitorContext } from '../operational/context.ts';
 import { scoreRow } from '../operational/score-row.ts';
 import { versionKey } from '../operational/sides.ts';

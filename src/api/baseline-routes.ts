@@ -7,9 +7,9 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { importBaseline, listBaselines } from '../../detectors/baselines/import.ts';
-import { formatIssues } from '../config/format-issues.ts';
-import { HttpError, type Router } from '../http/router.ts';
-import type { Store } from '../store/store.ts';
+import { formatIssues } from '../core/config/format-issues.ts';
+import { HttpError, type Router } from '../core/http/router.ts';
+import type { Store } from '../core/store/store.ts';
 
 export const importBodySchema = z.strictObject({
   model: z.string().min(1, 'model is required'),

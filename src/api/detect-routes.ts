@@ -1,10 +1,10 @@
 // POST /v1/detect   {"detector"?: name, "window_end"?: ISO}          run now
 // POST /v1/backfill {"from": ISO, "to": ISO, "every"?: "1h", "detector"?}
 import { z } from 'zod';
-import { formatIssues } from '../config/format-issues.ts';
-import { HttpError, type Router } from '../http/router.ts';
+import { formatIssues } from '../core/config/format-issues.ts';
+import { HttpError, type Router } from '../core/http/router.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
-import { parseDuration } from '../util/duration.ts';
+import { parseDuration } from '../core/util/duration.ts';
 
 const iso = z.iso.datetime({ offset: true });
 const detectBody = z.strictObject({ detector: z.string().optional(), window_end: iso.optional() });

@@ -1,8 +1,8 @@
 // Query-string validation for the /v1 API: one zod schema per route, 400
 // with every problem listed.
 import type { z } from 'zod';
-import { formatIssues } from '../config/format-issues.ts';
-import { HttpError } from '../http/router.ts';
+import { formatIssues } from '../core/config/format-issues.ts';
+import { HttpError } from '../core/http/router.ts';
 
 export function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.output<S> {
   const raw: Record<string, string> = {};

@@ -1,8 +1,8 @@
 // Read-only JSON API over the stored data: models and versions seen, latest
 // scores, score history, detector runs. Filters are bound parameters.
 import { z } from 'zod';
-import type { Router } from '../http/router.ts';
-import type { Store } from '../store/store.ts';
+import type { Router } from '../core/http/router.ts';
+import type { Store } from '../core/store/store.ts';
 import { page, parseQuery } from './params.ts';
 
 const paging = {

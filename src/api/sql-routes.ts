@@ -1,8 +1,8 @@
 // POST /v1/sql {"query": "...", "limit": 1000, "timeout_seconds": 30}
 import { z } from 'zod';
-import { formatIssues } from '../config/format-issues.ts';
-import { HttpError, type Router } from '../http/router.ts';
-import type { Store } from '../store/store.ts';
+import { formatIssues } from '../core/config/format-issues.ts';
+import { HttpError, type Router } from '../core/http/router.ts';
+import type { Store } from '../core/store/store.ts';
 import { runReadOnlySql, SQL_MAX_LIMIT } from './sql.ts';
 
 const body = z.strictObject({

@@ -2,7 +2,7 @@
 // The engine enforces it (readonly=1 forbids writes, DDL, table functions
 // that touch files or the network, and changing settings); the row limit and
 // the timeout are settings too, so a query cannot lift them.
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/store/store.ts';
 
 export interface SqlOptions {
   /** Rows returned at most (default 10,000). */

@@ -4,10 +4,10 @@
 // same query when a daemon holds the embedded store.
 import { z } from 'zod';
 import { compareVersions, type VersionsCompareOptions } from '../../detectors/versions/compare.ts';
-import { formatIssues } from '../config/format-issues.ts';
-import { HttpError, type Router } from '../http/router.ts';
-import type { Store } from '../store/store.ts';
-import { parseDuration } from '../util/duration.ts';
+import { formatIssues } from '../core/config/format-issues.ts';
+import { HttpError, type Router } from '../core/http/router.ts';
+import type { Store } from '../core/store/store.ts';
+import { parseDuration } from '../core/util/duration.ts';
 
 const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30m, 1h or 7d');
 

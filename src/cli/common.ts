@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { loadConfig } from '../config/load.ts';
-import { DriftwatchError, describeError, isDriftwatchError } from '../errors.ts';
-import { createLogger, type Logger } from '../log/logger.ts';
+import { DriftwatchError, describeError, isDriftwatchError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/log/logger.ts';
 
 export const EXIT = { OK: 0, FINDING: 1, ERROR: 2 } as const;
 

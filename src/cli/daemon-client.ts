@@ -2,12 +2,12 @@
 // when a daemon holds the embedded store, and open the store themselves
 // only when none does (the engine allows one process per data directory).
 import type { Config } from '../config/schema.ts';
-import { pickSecret } from '../config/secret.ts';
-import { DriftwatchError } from '../errors.ts';
+import { pickSecret } from '../core/config/secret.ts';
+import { DriftwatchError } from '../core/errors.ts';
 import { findRunningDaemon } from '../lifecycle/daemon-file.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../core/log/logger.ts';
 import { openStore } from '../store/open.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/store/store.ts';
 
 export interface DaemonApi {
   baseUrl: string;

@@ -39,17 +39,43 @@ function typeOf(s: JsonSchema): string {
   return Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'any');
 }
 
-function rows(schema: JsonSchema, prefix: string, out: string[]): void {
+/** Lists documented so far by the JSON of their items, so a second list of the same entries points at the first. */
+type Seen = Map<string, string>;
+
+function variantRows(prop: JsonSchema, path: string, out: string[], seen: Seen): void {
+  const items = prop.items!;
+  const key = JSON.stringify(items);
+  const def = prop.default === undefined ? '' : `\`${JSON.stringify(prop.default)}\``;
+  const same = seen.get(key);
+  if (same) {
+    out.push(`| \`${path}\` | list | ${def} | ${prop.description ?? ''} Entries as in \`${same}\`. |`);
+    return;
+  }
+  seen.set(key, path);
+  out.push(`| \`${path}\` | list | ${def} | ${prop.description ?? ''} |`);
+  for (const variant of items.oneOf ?? items.anyOf ?? []) {
+    const tag = Object.entries(variant.properties ?? {}).find(([, p]) => p.const !== undefined);
+    const at = tag ? `${path}[${tag[0]}=${String(tag[1].const)}]` : `${path}[]`;
+    if (tag) out.push(`| \`${at}\` | section | | ${tag[1].description ?? ''} |`);
+    rows({ ...variant, properties: Object.fromEntries(Object.entries(variant.properties ?? {}).filter(([k]) => k !== tag?.[0])) }, at, out, seen);
+  }
+}
+
+function rows(schema: JsonSchema, prefix: string, out: string[], seen: Seen = new Map()): void {
   for (const [key, prop] of Object.entries(schema.properties ?? {})) {
     const path = prefix ? `${prefix}.${key}` : key;
+    if (prop.type === 'array' && (prop.items?.oneOf ?? prop.items?.anyOf)?.every((v) => v.properties)) {
+      variantRows(prop, path, out, seen);
+      continue;
+    }
     if (prop.type === 'object' && prop.properties) {
       if (prop.description) out.push(`| \`${path}\` | section | | ${prop.description} |`);
-      rows(prop, path, out);
+      rows(prop, path, out, seen);
       continue;
     }
     if (prop.type === 'array' && prop.items?.properties) {
       out.push(`| \`${path}\` | list | ${prop.default === undefined ? '' : `\`${JSON.stringify(prop.default)}\``} | ${prop.description ?? ''} |`);
-      rows(prop.items, `${path}[]`, out);
+      rows(prop.items, `${path}[]`, out, seen);
       continue;
     }
     const def = prop.default === undefined ? '' : `\`${JSON.stringify(prop.default)}\``;

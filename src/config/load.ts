@@ -3,10 +3,10 @@
 // its path; nothing starts on an invalid config.
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { DriftwatchError } from '../errors.ts';
-import { deepFreeze } from '../util/freeze.ts';
+import { DriftwatchError } from '../core/errors.ts';
+import { deepFreeze } from '../core/util/freeze.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
-import { formatIssues } from './format-issues.ts';
+import { formatIssues } from '../core/config/format-issues.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export const DEFAULT_CONFIG_PATH = './driftwatch.yaml';

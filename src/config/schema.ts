@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { alertsSchema } from '../../alerts/config.ts';
 import { detectorsSchema } from '../../detectors/config.ts';
-import { secretFile, secretRef } from './secret.ts';
+import { secretFile, secretRef } from '../core/config/secret.ts';
 
 const duration = (d: string) =>
   z

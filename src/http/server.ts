@@ -4,11 +4,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import { describeError } from '../errors.ts';
-import type { Component, Readiness } from '../lifecycle/component.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Secret } from '../config/secret.ts';
-import { HttpError, type HttpRequest, type Router } from './router.ts';
+import { describeError } from '../core/errors.ts';
+import type { Component, Readiness } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Secret } from '../core/config/secret.ts';
+import { HttpError, type HttpRequest, type Router } from '../core/http/router.ts';
 
 export interface HttpServerOptions {
   host: string;

@@ -6,11 +6,11 @@
 // max_buffered_rows/bytes the buffer says `full` and sources stop taking in
 // (Kafka pauses, HTTP answers 503) until it drains below half.
 import { randomUUID } from 'node:crypto';
-import { DriftwatchError, describeError } from '../errors.ts';
-import type { Component, Readiness } from '../lifecycle/component.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/store.ts';
-import { retry } from '../util/backoff.ts';
+import { DriftwatchError, describeError } from '../core/errors.ts';
+import type { Component, Readiness } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Store } from '../core/store/store.ts';
+import { retry } from '../core/util/backoff.ts';
 import { INSERT_SETTINGS, type TableName } from './encode.ts';
 import type { IngestMetrics } from './metrics.ts';
 

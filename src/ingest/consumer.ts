@@ -15,12 +15,12 @@
 import { isUtf8 } from 'node:buffer';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
-import { describeError } from '../errors.ts';
-import type { Component, Readiness } from '../lifecycle/component.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/store.ts';
-import { backoffDelay, retry, sleep } from '../util/backoff.ts';
-import { parseDuration } from '../util/duration.ts';
+import { describeError } from '../core/errors.ts';
+import type { Component, Readiness } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Store } from '../core/store/store.ts';
+import { backoffDelay, retry, sleep } from '../core/util/backoff.ts';
+import { parseDuration } from '../core/util/duration.ts';
 import type { Chunk, IngestBuffer } from './buffer.ts';
 import { ChunkWriter, objectBounds } from './chunk-writer.ts';
 import { decodePayload } from './decode.ts';

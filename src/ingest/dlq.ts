@@ -3,9 +3,9 @@
 // headers. The consumer waits for the broker's ack before it lets the
 // original offset be committed, so a dead letter is written at least once.
 import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
-import { describeError } from '../errors.ts';
-import type { Logger } from '../log/logger.ts';
-import { retry } from '../util/backoff.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/log/logger.ts';
+import { retry } from '../core/util/backoff.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { errorCodeOf, type Rejection } from './reasons.ts';
 

@@ -14,8 +14,8 @@
 // feature_values part its materialized view was writing was not: the engine
 // commits the source table first. For the rows the fence finds, `repairFeatureValues`
 // re-derives feature_values rows that are missing, with the view's own SELECT.
-import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/store.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Store } from '../core/store/store.ts';
 import { formatTs, type TableName } from './encode.ts';
 
 const WINDOW_ROWS = 200_000;

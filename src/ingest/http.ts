@@ -4,7 +4,7 @@
 // buffer. A request is all or nothing: any invalid event => 400 listing the
 // bad ones, nothing stored. 200 means stored; 503 + Retry-After when the
 // buffer is full (the client retries later); 413 above max_http_body_bytes.
-import { HttpError, type HttpRequest, type HttpResponse, type Router } from '../http/router.ts';
+import { HttpError, type HttpRequest, type HttpResponse, type Router } from '../core/http/router.ts';
 import type { Chunk, IngestBuffer } from './buffer.ts';
 import { decodePayload } from './decode.ts';
 import { encoderFor, HTTP_TAIL, type EncodeLimits, type TableName } from './encode.ts';

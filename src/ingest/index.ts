@@ -5,11 +5,11 @@
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
-import type { Router } from '../http/router.ts';
-import type { Component } from '../lifecycle/component.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/store.ts';
-import { parseDuration } from '../util/duration.ts';
+import type { Router } from '../core/http/router.ts';
+import type { Component } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Store } from '../core/store/store.ts';
+import { parseDuration } from '../core/util/duration.ts';
 import { IngestBuffer } from './buffer.ts';
 import { IngestConsumer } from './consumer.ts';
 import { KafkaDeadLetters, type DeadLetterSink } from './dlq.ts';

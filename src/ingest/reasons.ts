@@ -1,7 +1,7 @@
 // Why an input was refused. The reason is the `dw-reason` header on the
 // dead-letter topic, the `reason` label of the metrics, and the `reason` of a
 // per-line error in an HTTP 400; the README lists them all.
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode } from '../core/errors.ts';
 
 export const REJECT_REASONS = {
   invalid_json: 'The bytes are not valid JSON (NaN and Infinity literals included).',

@@ -2,9 +2,9 @@
 // ours (it logs a lot at info; we keep warn and above).
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
-import { pickSecret } from '../config/secret.ts';
-import type { Logger } from '../log/logger.ts';
-import { parseDuration } from '../util/duration.ts';
+import { pickSecret } from '../core/config/secret.ts';
+import type { Logger } from '../core/log/logger.ts';
+import { parseDuration } from '../core/util/duration.ts';
 
 export function createKafka(cfg: Config['kafka'], logger: Logger, clientIdSuffix = ''): Kafka {
   let sasl: SASLOptions | undefined;

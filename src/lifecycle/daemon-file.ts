@@ -3,8 +3,8 @@
 // failing on the engine's directory lock.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Component } from './component.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Component } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
 
 export interface DaemonInfo {
   pid: number;

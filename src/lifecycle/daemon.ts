@@ -1,9 +1,9 @@
 // The one owner of the daemon's life: its state, the start order, and the
 // ordered drain on SIGINT/SIGTERM. A second signal, or the drain deadline,
 // ends the process with a non-zero code.
-import { describeError } from '../errors.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Component, Readiness } from './component.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Component, Readiness } from '../core/component.ts';
 
 export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 

@@ -5,10 +5,10 @@
 // (Kafka, HTTP, a replay), and the ingest hot path stays untouched. With
 // several replicas on one ClickHouse server each exports the same totals:
 // aggregate with max(), not sum().
-import { describeError } from '../errors.ts';
-import type { Component } from '../lifecycle/component.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/store.ts';
+import { describeError } from '../core/errors.ts';
+import type { Component } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Store } from '../core/store/store.ts';
 import { LATENCY_BUCKETS, type ModelMetrics } from './model-metrics.ts';
 
 /** Rows become visible a moment after their ingested_at; read only this far behind now. */

@@ -1,7 +1,7 @@
 // Drift and quality scores as gauges: the latest value and status of every
 // (model, version, feature, metric), with a cap on series.
 import { Gauge, type Registry } from 'prom-client';
-import type { ScoreRow } from '../../detectors/score.ts';
+import type { ScoreRow } from '../core/score.ts';
 import { droppedSeriesCounter, SeriesCap } from './series-cap.ts';
 
 const STATUS_CODE: Record<ScoreRow['status'], number> = { ok: 0, warn: 1, alert: 2, insufficient_data: -1, no_data: -2, no_labels: -3, error: -4 };

@@ -1,6 +1,6 @@
 // What the scheduler runs: a detector job looks at one time window and
 // returns scores. Jobs know nothing of cron, overlap, timeouts or storage.
-import type { ScoreRow, TimeWindow } from '../../detectors/score.ts';
+import type { ScoreRow, TimeWindow } from '../core/score.ts';
 
 export type RunTrigger = 'schedule' | 'catchup' | 'once' | 'backfill';
 

@@ -5,7 +5,7 @@
 // same few milliseconds can both win one tick; runs are idempotent per
 // window (same bounds, scores keyed by run), so the cost is a duplicate row.
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/store/store.ts';
 
 export interface Lease {
   /** True when this instance may run `job` now. */

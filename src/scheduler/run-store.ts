@@ -1,7 +1,7 @@
 // Persistence of runs and scores: detector_runs is the scheduler's memory
 // (what was done, for catch-up) and drift_scores holds every score.
-import type { ScoreRow } from '../../detectors/score.ts';
-import type { Store } from '../store/store.ts';
+import type { ScoreRow } from '../core/score.ts';
+import type { Store } from '../core/store/store.ts';
 import type { RunSummary } from './job.ts';
 
 const toCh = (d: Date | string): string => (typeof d === 'string' ? d : d.toISOString()).replace('T', ' ').replace('Z', '');

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ScoreRow, TimeWindow } from '../../detectors/score.ts';
-import { describeError } from '../errors.ts';
-import type { Component, Readiness } from '../lifecycle/component.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/store.ts';
+import type { ScoreRow, TimeWindow } from '../core/score.ts';
+import { describeError } from '../core/errors.ts';
+import type { Component, Readiness } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
+import type { Store } from '../core/store/store.ts';
 import type { DetectorJob, RunSummary, RunTrigger } from './job.ts';
 import type { Lease } from './lease.ts';
 import { lastCompletedWindowEnd, recordRun, writeScores } from './run-store.ts';

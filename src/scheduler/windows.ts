@@ -1,6 +1,6 @@
 // Window arithmetic. Windows tile time from the epoch, so the same window
 // has the same bounds whichever instance, trigger or restart computes it.
-import type { TimeWindow } from '../../detectors/score.ts';
+import type { TimeWindow } from '../core/score.ts';
 
 export function windowEndingAt(endMs: number, windowMs: number): TimeWindow {
   return { start: new Date(endMs - windowMs), end: new Date(endMs) };

@@ -3,15 +3,15 @@
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import type { Config } from '../config/schema.ts';
-import { pickSecret } from '../config/secret.ts';
-import { DriftwatchError, describeError } from '../errors.ts';
-import type { Logger } from '../log/logger.ts';
-import { redactUrl } from '../log/redact.ts';
-import { retry } from '../util/backoff.ts';
-import { parseDuration } from '../util/duration.ts';
-import { openEmbeddedStore } from './embedded.ts';
+import { pickSecret } from '../core/config/secret.ts';
+import { DriftwatchError, describeError } from '../core/errors.ts';
+import type { Logger } from '../core/log/logger.ts';
+import { redactUrl } from '../core/log/redact.ts';
+import { retry } from '../core/util/backoff.ts';
+import { parseDuration } from '../core/util/duration.ts';
+import { openEmbeddedStore } from '../core/store/embedded.ts';
 import { openServerStore } from './server.ts';
-import type { Store } from './store.ts';
+import type { Store } from '../core/store/store.ts';
 
 export function embeddedStorePath(config: Pick<Config, 'data_dir'>): string {
   return join(config.data_dir, 'clickhouse');

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createClient } from '@clickhouse/client';
 import type { Config } from '../config/schema.ts';
-import { pickSecret } from '../config/secret.ts';
-import { redactUrl } from '../log/redact.ts';
-import { parseDuration } from '../util/duration.ts';
-import { storeOverClient } from './client-ops.ts';
-import type { Store } from './store.ts';
+import { pickSecret } from '../core/config/secret.ts';
+import { redactUrl } from '../core/log/redact.ts';
+import { parseDuration } from '../core/util/duration.ts';
+import { storeOverClient } from '../core/store/client-ops.ts';
+import type { Store } from '../core/store/store.ts';
 
 export function openServerStore(ch: Config['clickhouse'] & { url: string }): Store {
   const password = pickSecret(ch.password, ch.password_file)?.reveal() ?? '';

@@ -2,13 +2,13 @@
 // backoff), migrates, applies retention, and keeps readiness current with a
 // periodic ping.
 import type { Config } from '../config/schema.ts';
-import { DriftwatchError, describeError } from '../errors.ts';
-import type { Component, Readiness } from '../lifecycle/component.ts';
-import type { Logger } from '../log/logger.ts';
-import { redactUrl } from '../log/redact.ts';
-import { applyRetention, migrate } from './migrate.ts';
+import { DriftwatchError, describeError } from '../core/errors.ts';
+import type { Component, Readiness } from '../core/component.ts';
+import type { Logger } from '../core/log/logger.ts';
+import { redactUrl } from '../core/log/redact.ts';
+import { applyRetention, migrate } from '../core/store/migrate.ts';
 import { openStore } from './open.ts';
-import type { Store } from './store.ts';
+import type { Store } from '../core/store/store.ts';
 
 const PING_EVERY_MS = 10_000;
 

@@ -3,8 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsSchema } from '../../alerts/config.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { formatIssues } from '../../src/config/format-issues.ts';
-import { isDriftwatchError } from '../../src/errors.ts';
+import { formatIssues } from '../../src/core/config/format-issues.ts';
+import { isDriftwatchError } from '../../src/core/errors.ts';
 
 function problems(alerts: unknown): string[] {
   try {

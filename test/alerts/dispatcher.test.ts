@@ -14,7 +14,7 @@ import { NotificationLog } from '../../alerts/nflog.ts';
 import { buildRouteTree, matchRoutes } from '../../alerts/routing.ts';
 import { MemorySilenceStore, Silences } from '../../alerts/silences.ts';
 import { MemoryAlertStateStore } from '../../alerts/state-store.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
 import { run } from './helpers.ts';
 
 describe('route tree', () => {

@@ -7,7 +7,7 @@ import { alertsSchema, type AlertsConfigInput } from '../../alerts/config.ts';
 import { AlertEngine } from '../../alerts/engine.ts';
 import { MemoryVersionHealthStore } from '../../alerts/health.ts';
 import { MemoryAlertStateStore } from '../../alerts/state-store.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
 import { run } from './helpers.ts';
 
 function engine(rules: AlertsConfigInput['rules'], opts: { state?: MemoryAlertStateStore; clock?: ManualClock; health?: MemoryVersionHealthStore } = {}) {

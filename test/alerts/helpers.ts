@@ -2,7 +2,7 @@
 // scripted answers, a log capture, and a small wait helper.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type Logger } from '../../src/log/logger.ts';
+import { createLogger, type Logger } from '../../src/core/log/logger.ts';
 import type { ScoreRow, ScoreRun } from '../../alerts/score.ts';
 
 export function score(over: Partial<ScoreRow> = {}): ScoreRow {

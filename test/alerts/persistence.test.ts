@@ -10,8 +10,8 @@ import { ClickHouseNflogStore, NotificationLog } from '../../alerts/nflog.ts';
 import { ClickHouseOutboxStore } from '../../alerts/outbox/store.ts';
 import { ClickHouseSilenceStore, Silences } from '../../alerts/silences.ts';
 import { ClickHouseAlertStateStore } from '../../alerts/state-store.ts';
-import { silentLogger } from '../../src/log/logger.ts';
-import type { Store } from '../../src/store/store.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { openTestStore } from '../helpers/store.ts';
 import { run } from './helpers.ts';
 

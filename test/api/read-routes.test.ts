@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addReadRoutes } from '../../src/api/read-routes.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { startTestServer } from '../helpers/http.ts';
 import { openTestStore } from '../helpers/store.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReadOnlySql } from '../../src/api/sql.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { openTestStore } from '../helpers/store.ts';
 
 let store: Store;

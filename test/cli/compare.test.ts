@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore } from '../helpers/store.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { tempDir } from '../../testkit/tmp.ts';
 import { CLI, REPO_ROOT } from '../helpers/cli.ts';
 
 // The CLI entry; overridable to try the command before it is wired into main.ts.

@@ -2,7 +2,7 @@
 // scores, an alert delivered to a webhook, and a clean stop.
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { tempDir } from '../../testkit/tmp.ts';
 
 describe('driftwatch demo', () => {
   it('detects the drifted canary and delivers the alert', async () => {

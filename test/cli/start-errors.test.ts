@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { tempDir } from '../../testkit/tmp.ts';
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(() => {

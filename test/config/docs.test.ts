@@ -13,7 +13,7 @@ describe('README configuration reference', () => {
   });
 
   it('documents every error code of the catalogue', async () => {
-    const { ERROR_CODES } = await import('../../src/errors.ts');
+    const { ERROR_CODES } = await import('../../src/core/errors.ts');
     const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
     for (const code of Object.keys(ERROR_CODES)) expect(readme, code).toContain(`\`${code}\``);
   });

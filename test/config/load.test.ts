@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load.ts';
-import { Secret } from '../../src/config/secret.ts';
-import { DriftwatchError } from '../../src/errors.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { Secret } from '../../src/core/config/secret.ts';
+import { DriftwatchError } from '../../src/core/errors.ts';
+import { tempDir } from '../../testkit/tmp.ts';
 
 let dir: { path: string; remove: () => void };
 beforeEach(() => {

@@ -1,12 +1,12 @@
-// Every oracle case in ../shared/oracles (computed with numpy and scipy from
-// STATISTICS.md), held to the contract's tolerances along three paths: the
+// Every oracle case in test/fixtures/oracles (computed with numpy and scipy from
+// docs/statistics.md), held to the contract's tolerances along three paths: the
 // in-memory reference implementation, the pushed-down engine path of
 // `driftwatch compare`, and the engine's large-sample path (grid cells)
 // forced on and fully refined, which must be exact too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFiles } from '../../detectors/compare/run.ts';
 import { compareInMemory } from '../../detectors/report/in-memory.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { openTestStore } from '../helpers/store.ts';
 import { readCsvTable } from './helpers/csv.ts';
 import { expectMatchesOracle, ORACLE_DIR, oracleCases } from './helpers/oracle.ts';

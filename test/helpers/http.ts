@@ -1,8 +1,8 @@
 // An in-process HTTP server with the given routes, for API tests.
-import { Secret } from '../../src/config/secret.ts';
+import { Secret } from '../../src/core/config/secret.ts';
 import { HttpServer } from '../../src/http/server.ts';
-import { Router } from '../../src/http/router.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { Router } from '../../src/core/http/router.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 
 export async function startTestServer(addRoutes: (router: Router) => void, opts: { token?: string } = {}) {

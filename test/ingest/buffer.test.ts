@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IngestBuffer, isDataError, type Chunk } from '../../src/ingest/buffer.ts';
 import { createIngestMetrics } from '../../src/ingest/metrics.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { memoryStore } from './faulty-store.ts';
 

@@ -3,7 +3,7 @@ import { tableToIPC, Table, vectorFromArray, Utf8, List, Field, Float64 } from '
 import { decodePayload, formatOfContentType, looksLikeArrow, type Events } from '../../src/ingest/decode.ts';
 import { encodePrediction, HTTP_TAIL } from '../../src/ingest/encode.ts';
 import { isRejection, type Rejection } from '../../src/ingest/reasons.ts';
-import { arrowPredictions } from './arrow-fixtures.ts';
+import { arrowPredictions } from '../../testkit/arrow-events.ts';
 
 function events(r: Events | Rejection): unknown[] {
   if (isRejection(r)) throw new Error(`${r.reason}: ${r.message}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeLabel, encodePrediction, formatTs, HTTP_TAIL, kafkaTail, kafkaTailPrefix, parseTimestamp, passthroughSuffix } from '../../src/ingest/encode.ts';
 import { isRejection, type Rejection } from '../../src/ingest/reasons.ts';
-import { predictionEvent } from './fixtures.ts';
+import { predictionEvent } from '../../testkit/events.ts';
 
 const limits = { maxFeatures: 50, maxStringLength: 100 };
 const tail = kafkaTail(kafkaTailPrefix('preds', 3), '42', 1);

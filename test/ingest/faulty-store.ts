@@ -3,8 +3,8 @@
 // engine (`failAfterInsert`: stored, but the caller hears an error), so
 // retry, backpressure and dedup paths are tested on purpose. Everything else
 // goes to the real store underneath.
-import { DriftwatchError } from '../../src/errors.ts';
-import type { Store } from '../../src/store/store.ts';
+import { DriftwatchError } from '../../src/core/errors.ts';
+import type { Store } from '../../src/core/store/store.ts';
 
 export interface FaultSwitches {
   failInserts: boolean;

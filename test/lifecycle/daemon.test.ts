@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Component } from '../../src/lifecycle/component.ts';
+import type { Component } from '../../src/core/component.ts';
 import { Daemon } from '../../src/lifecycle/daemon.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
 
 function fake(name: string, log: string[], opts: { stopMs?: number; ready?: boolean } = {}): Component {
   return {

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.ts';
+import { freePort } from '../../testkit/ports.ts';
 import { spawnCli, waitForHttp } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { tempDir } from '../../testkit/tmp.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/slow-daemon.ts');
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { buildJobs } from '../../src/scheduler/build-jobs.ts';
 import { soleLeader } from '../../src/scheduler/lease.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { generate, normal, num } from '../detectors/drift/fixtures.ts';
 import { openTestStore } from '../helpers/store.ts';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScoreRow } from '../../detectors/score.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import type { ScoreRow } from '../../src/core/score.ts';
+import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import type { DetectorJob, RunContext } from '../../src/scheduler/job.ts';
 import { soleLeader } from '../../src/scheduler/lease.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import { openTestStore } from '../helpers/store.ts';
 
 const H = 3_600_000;

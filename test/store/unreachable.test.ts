@@ -4,11 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { createLogger } from '../../src/core/log/logger.ts';
 import { openStore } from '../../src/store/open.ts';
 import { spawnCli, waitForHttp } from '../helpers/cli.ts';
-import { freePort } from '../helpers/ports.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { freePort } from '../../testkit/ports.ts';
+import { tempDir } from '../../testkit/tmp.ts';
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(() => {

@@ -1,4 +1,4 @@
-// `--format json`: the report shape of STATISTICS.md (plus extra fields).
+// `--format json`: the report shape of docs/statistics.md (plus extra fields).
 import type { CompareReport } from '../../report/types.ts';
 
 export function renderJson(r: CompareReport): string {

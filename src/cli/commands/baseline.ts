@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { importBaseline, listBaselines, type BaselineDataset } from '../../../detectors/baselines/import.ts';
 import type { InputFormat } from '../../../detectors/compare/formats.ts';
 import type { ImportBody } from '../../api/baseline-routes.ts';
-import { migrate } from '../../store/migrate.ts';
+import { migrate } from '../../core/store/migrate.ts';
 import { accessStore, releaseAccess } from '../daemon-client.ts';
 import { formatTable } from '../format.ts';
 import { action, addConfigOption, cliLogger, EXIT, loadCliConfig, usageError, type GlobalOptions } from '../common.ts';

@@ -14,7 +14,7 @@ import { renderHtml } from '../../../detectors/compare/render/html.ts';
 import { renderJson } from '../../../detectors/compare/render/json.ts';
 import { renderTable } from '../../../detectors/compare/render/table.ts';
 import type { CompareReport } from '../../../detectors/report/types.ts';
-import { createLogger } from '../../log/logger.ts';
+import { createLogger } from '../../core/log/logger.ts';
 import { action, EXIT, usageError } from '../common.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'html'] as const;
@@ -102,7 +102,7 @@ export async function runCompare(opts: CompareCliOptions): Promise<number> {
   if (problems.length) throw usageError(problems.join('; '));
   const logger = createLogger({ level: opts.verbose ? 'debug' : 'warn', format: 'pretty' });
   // The engine loads only when the command runs, so `--help` stays fast.
-  const [{ openEmbeddedStore }, { compareFiles }] = await Promise.all([import('../../store/embedded.ts'), import('../../../detectors/compare/run.ts')]);
+  const [{ openEmbeddedStore }, { compareFiles }] = await Promise.all([import('../../core/store/embedded.ts'), import('../../../detectors/compare/run.ts')]);
   // A private engine directory: never the daemon's, gone when we are.
   const dir = mkdtempSync(join(tmpdir(), 'driftwatch-compare-'));
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });

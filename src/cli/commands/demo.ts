@@ -5,10 +5,10 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
 import { loadConfig } from '../../config/load.ts';
-import type { ScoreRow } from '../../../detectors/score.ts';
+import type { ScoreRow } from '../../core/score.ts';
 import { startDemoReceiver } from '../../demo/receiver.ts';
 import { traffic, type DemoEvent } from '../../demo/traffic.ts';
-import { describeError } from '../../errors.ts';
+import { describeError } from '../../core/errors.ts';
 import { findRunningDaemon } from '../../lifecycle/daemon-file.ts';
 import { formatTable } from '../format.ts';
 import { action, addConfigOption, cliLogger, EXIT, type GlobalOptions } from '../common.ts';

@@ -6,13 +6,13 @@ import type { RunSummary } from '../../scheduler/job.ts';
 import { soleLeader, clickhouseLease } from '../../scheduler/lease.ts';
 import { Scheduler } from '../../scheduler/scheduler.ts';
 import { buildJobs } from '../../scheduler/build-jobs.ts';
-import { migrate } from '../../store/migrate.ts';
-import { parseDuration } from '../../util/duration.ts';
+import { migrate } from '../../core/store/migrate.ts';
+import { parseDuration } from '../../core/util/duration.ts';
 import { accessStore, releaseAccess } from '../daemon-client.ts';
 import { formatTable } from '../format.ts';
 import { action, addConfigOption, cliLogger, EXIT, loadCliConfig, usageError, type GlobalOptions } from '../common.ts';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../../log/logger.ts';
+import type { Logger } from '../../core/log/logger.ts';
 
 type Runner = (s: Scheduler) => Promise<RunSummary[]>;
 

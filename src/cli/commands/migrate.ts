@@ -1,7 +1,7 @@
 // `driftwatch migrate`: apply the schema migrations and exit.
 import type { Command } from 'commander';
 import { findRunningDaemon } from '../../lifecycle/daemon-file.ts';
-import { applyRetention, migrate } from '../../store/migrate.ts';
+import { applyRetention, migrate } from '../../core/store/migrate.ts';
 import { openStore } from '../../store/open.ts';
 import { action, addConfigOption, cliLogger, EXIT, loadCliConfig, type GlobalOptions } from '../common.ts';
 

@@ -1,11 +1,11 @@
 // `driftwatch start`: run the daemon until SIGINT/SIGTERM.
 import type { Command } from 'commander';
 import { createApp } from '../../app.ts';
-import { describeError } from '../../errors.ts';
+import { describeError } from '../../core/errors.ts';
 import { findRunningDaemon } from '../../lifecycle/daemon-file.ts';
 import { action, addConfigOption, cliLogger, EXIT, loadCliConfig, type GlobalOptions } from '../common.ts';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../../log/logger.ts';
+import type { Logger } from '../../core/log/logger.ts';
 
 export async function runDaemon(config: Config, logger: Logger, banner?: (port: number) => void): Promise<number> {
   if (!config.clickhouse.url) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmailChannel } from '../../../alerts/channels/email.ts';
 import type { EmailConfig } from '../../../alerts/config.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/core/config/secret.ts';
 import { alertOf, captureLogger, fastDelivery, notificationOf, resolvedOf } from '../helpers.ts';
 import { startSmtp, TLS_DIR, type SmtpSink } from '../smtp.ts';
 

@@ -3,7 +3,7 @@
 // dedup_key = fingerprint, retries on 429/5xx, final 400, key never logged.
 import { afterEach, describe, expect, it } from 'vitest';
 import { PagerDutyChannel } from '../../../alerts/channels/pagerduty.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/core/config/secret.ts';
 import { alertOf, captureLogger, fastDelivery, notificationOf, resolvedOf, startReceiver, type Receiver } from '../helpers.ts';
 
 const KEY = 'R0UTINGKEY0000000000000000000001';

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackChannel, SlackQueues, slackPayload } from '../../../alerts/channels/slack.ts';
 import { AlertMetrics } from '../../../alerts/metrics.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/core/config/secret.ts';
 import { alertOf, captureLogger, fastDelivery, notificationOf, resolvedOf, startReceiver, type Receiver } from '../helpers.ts';
 
 const receivers: Receiver[] = [];

@@ -6,7 +6,7 @@ import { postableAlert } from '../../../alerts/channels/alertmanager.ts';
 import { classifyStatus, parseRetryAfter, retryDelay } from '../../../alerts/channels/delivery.ts';
 import { WebhookChannel } from '../../../alerts/channels/webhook.ts';
 import { notifiedAlert } from '../../../alerts/notification.ts';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/core/config/secret.ts';
 import { alertOf, captureLogger, fastDelivery, notificationOf, resolvedOf, startReceiver, type Receiver } from '../helpers.ts';
 
 let r: Receiver;

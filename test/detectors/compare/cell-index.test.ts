@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCellIndex, cellOf, cellSql, orderKey, type CellIndex } from '../../../detectors/compare/cell-index.ts';
 import { cellIndexBindings, splitSlots } from '../../../detectors/compare/histograms.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
 
 function search(grid: readonly number[], x: number): number {

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFiles } from '../../../detectors/compare/run.ts';
 import { compareInMemory } from '../../../detectors/report/in-memory.ts';
 import type { NumericFeatureReport } from '../../../detectors/report/types.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 import { readCsvTable } from '../helpers/csv.ts';
 import { close } from '../helpers/oracle.ts';
 

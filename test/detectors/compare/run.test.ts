@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFiles } from '../../../detectors/compare/run.ts';
 import { compareInMemory } from '../../../detectors/report/in-memory.ts';
 import type { CategoricalFeatureReport, CompareReport, NumericFeatureReport } from '../../../detectors/report/types.ts';
-import { isDriftwatchError } from '../../../src/errors.ts';
-import type { Store } from '../../../src/store/store.ts';
+import { isDriftwatchError } from '../../../src/core/errors.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 import { expectReportsAgree } from '../helpers/agree.ts';
 import { readCsvTable } from '../helpers/csv.ts';
 

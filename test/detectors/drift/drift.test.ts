@@ -1,19 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driftThresholdsSchema } from '../../../detectors/config.ts';
+import { driftThresholdsSchema } from '../../../detectors/drift/config.ts';
 import { runDrift, type DriftOptions } from '../../../detectors/drift/detector.ts';
 import { importBaseline, listBaselines } from '../../../detectors/baselines/import.ts';
-import type { ScoreRow } from '../../../detectors/score.ts';
+import type { ScoreRow } from '../../../src/core/score.ts';
 import { binCounts, binEdgesSorted } from '../../../detectors/stats/bins.ts';
 import { chi2Homogeneity } from '../../../detectors/stats/chi2.ts';
 import { jensenShannon } from '../../../detectors/stats/js.ts';
 import { ksTest } from '../../../detectors/stats/ks.ts';
 import { psi } from '../../../detectors/stats/psi.ts';
 import { wasserstein } from '../../../detectors/stats/wasserstein.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 import { generate, normal, num, str, u } from './fixtures.ts';
 
 const H = 3_600_000;

@@ -2,7 +2,7 @@
 // the materialized view fills feature_values. Each feature is a SQL
 // expression over `n` (row number) producing the raw JSON text of its value
 // (or NULL to leave the feature out of the event); names are bound parameters.
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 
 export interface GenFeature {
   name: string;

@@ -1,11 +1,11 @@
-// The oracle cases in ../shared/oracles and the tolerances STATISTICS.md holds
+// The oracle cases in test/fixtures/oracles and the tolerances docs/statistics.md holds
 // every number to.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-export const ORACLE_DIR = resolve(REPO_ROOT, '../shared/oracles');
+export const ORACLE_DIR = resolve(REPO_ROOT, 'test/fixtures/oracles');
 
 export interface OracleCase {
   name: string;

@@ -1,10 +1,10 @@
 // Test data made inside the engine: INSERT ... SELECT from numbers(n), where
 // every column is an SQL expression over `number` (0..n-1). The expressions
 // are the tests' own constants, never user input.
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import type { MonitorContext } from '../../../detectors/operational/context.ts';
 import { DEFAULT_MONITOR_THRESHOLDS } from '../../../detectors/operational/context.ts';
-import type { ScoreRow } from '../../../detectors/score.ts';
+import type { ScoreRow } from '../../../src/core/score.ts';
 
 export interface Generated {
   model: string;

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QualityContext } from '../../../detectors/quality/context.ts';
 import { qualityMonitor } from '../../../detectors/quality/quality.ts';
-import type { ScoreRow } from '../../../detectors/score.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { ScoreRow } from '../../../src/core/score.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
 import { context, details, generatePredictions, pick, win } from '../operational/fixtures.ts';
 

@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VersionsReport } from '../../../detectors/versions/compare.ts';
 import { REPO_ROOT, runCli, spawnCli, waitForHttp } from '../../helpers/cli.ts';
-import { freePort } from '../../helpers/ports.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { freePort } from '../../../testkit/ports.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 import { END } from './planted.ts';
 
 let dir: ReturnType<typeof tempDir>;

@@ -8,7 +8,7 @@ import { compareVersions, type CompareRow, type VersionsReport } from '../../../
 import { featureDrift } from '../../../detectors/versions/feature-drift.ts';
 import { shadowMonitor } from '../../../detectors/versions/shadow.ts';
 import { psi } from '../../../detectors/stats/psi.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
 import { context, details, generatePredictions, pick, win } from '../operational/fixtures.ts';
 import { END, seedPlanted, START } from './planted.ts';

@@ -6,7 +6,7 @@
 //   fraud/v1clone  the champion's distributions with other salts (fresh samples)
 //   fraud/v3       shadow of v1: the same event_ids, every 10th prediction flipped
 //   pricing/r1,r2  regression live and shadow on the same event_ids
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { generatePredictions } from '../operational/fixtures.ts';
 
 export const START = '2026-11-23T10:00:00Z';

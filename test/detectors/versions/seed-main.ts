@@ -2,9 +2,9 @@
 // engine binds one data directory per process, and the CLI under test opens
 // it itself).   node --import tsx test/detectors/versions/seed-main.ts <data_dir>
 import { join } from 'node:path';
-import { silentLogger } from '../../../src/log/logger.ts';
-import { openEmbeddedStore } from '../../../src/store/embedded.ts';
-import { migrate } from '../../../src/store/migrate.ts';
+import { silentLogger } from '../../../src/core/log/logger.ts';
+import { openEmbeddedStore } from '../../../src/core/store/embedded.ts';
+import { migrate } from '../../../src/core/store/migrate.ts';
 import { seedPlanted } from './planted.ts';
 
 const dataDir = process.argv[2];

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../helpers/ports.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { freePort } from '../../../testkit/ports.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 
 export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
 

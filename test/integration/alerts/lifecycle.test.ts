@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertingComponent } from '../../../alerts/component.ts';
 import { alertsSchema } from '../../../alerts/config.ts';
 import { createRegistry } from '../../../src/metrics/registry.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
 import { captureLogger, run, startReceiver, type Receiver } from '../../alerts/helpers.ts';
 

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../../alerts/actions/sign.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 import { startReceiver, waitUntil, type Receiver } from '../../alerts/helpers.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/alerting-child.ts');

@@ -9,12 +9,12 @@ import { AlertingComponent } from '../../../alerts/component.ts';
 import { alertsSchema } from '../../../alerts/config.ts';
 import { registerAlertRoutes } from '../../../alerts/http.ts';
 import { HttpServer } from '../../../src/http/server.ts';
-import { Router } from '../../../src/http/router.ts';
-import { silentLogger } from '../../../src/log/logger.ts';
+import { Router } from '../../../src/core/http/router.ts';
+import { silentLogger } from '../../../src/core/log/logger.ts';
 import { createRegistry } from '../../../src/metrics/registry.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 import { run } from '../../alerts/helpers.ts';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import { REPO_ROOT } from '../../helpers/cli.ts';
 import { testKafka } from '../../helpers/kafka.ts';
-import { freePort } from '../../helpers/ports.ts';
+import { freePort } from '../../../testkit/ports.ts';
 import { openTestStore } from '../../helpers/store.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { predictionEvent } from '../../ingest/fixtures.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
+import { predictionEvent } from '../../../testkit/events.ts';
 import { createIngestTopics, eventually } from './daemon.ts';
 import { countRows, startIngest, type Harness } from './harness.ts';
 

@@ -9,8 +9,8 @@ import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { DLQ_HEADERS } from '../../../src/ingest/dlq.ts';
 import { kafkaBrokers, testKafka, uniqueGroup } from '../../helpers/kafka.ts';
 import { openTestStore } from '../../helpers/store.ts';
-import { arrowPredictions } from '../../ingest/arrow-fixtures.ts';
-import { predictionEvent, rng } from '../../ingest/fixtures.ts';
+import { arrowPredictions } from '../../../testkit/arrow-events.ts';
+import { predictionEvent, rng } from '../../../testkit/events.ts';
 import { createIngestTopics, eventually } from './daemon.ts';
 import { startIngest, type Harness } from './harness.ts';
 

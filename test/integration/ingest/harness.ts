@@ -4,11 +4,11 @@ import type { Registry } from 'prom-client';
 import { parseConfig } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { createIngest, type Ingest } from '../../../src/ingest/index.ts';
-import { Router } from '../../../src/http/router.ts';
+import { Router } from '../../../src/core/http/router.ts';
 import { createKafka } from '../../../src/kafka/client.ts';
-import { createLogger, type Logger } from '../../../src/log/logger.ts';
+import { createLogger, type Logger } from '../../../src/core/log/logger.ts';
 import { createRegistry } from '../../../src/metrics/registry.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 import { uniqueGroup } from '../../helpers/kafka.ts';
 import type { Topics } from './daemon.ts';
 

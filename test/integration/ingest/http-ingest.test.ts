@@ -4,11 +4,11 @@
 // Retry-After while the buffer is full.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpServer } from '../../../src/http/server.ts';
-import { silentLogger } from '../../../src/log/logger.ts';
+import { silentLogger } from '../../../src/core/log/logger.ts';
 import { openTestStore } from '../../helpers/store.ts';
-import { arrowPredictions } from '../../ingest/arrow-fixtures.ts';
+import { arrowPredictions } from '../../../testkit/arrow-events.ts';
 import { faultInjecting } from '../../ingest/faulty-store.ts';
-import { predictionEvent } from '../../ingest/fixtures.ts';
+import { predictionEvent } from '../../../testkit/events.ts';
 import { eventually } from './daemon.ts';
 import { countRows, startIngest, type Harness } from './harness.ts';
 

@@ -6,10 +6,10 @@
 // after the predictions part was committed; the resume fence repairs it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
-import { openEmbeddedStore } from '../../../src/store/embedded.ts';
+import { openEmbeddedStore } from '../../../src/core/store/embedded.ts';
 import { kafkaBrokers, testKafka } from '../../helpers/kafka.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { predictionEvent, rng } from '../../ingest/fixtures.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
+import { predictionEvent, rng } from '../../../testkit/events.ts';
 import { createIngestTopics, eventually, startDaemon, stopDaemon, writeDaemonConfig, type RunningDaemon } from './daemon.ts';
 
 const PREDICTIONS = 200_000;

@@ -7,10 +7,10 @@ import { Partitioners } from 'kafkajs';
 import { kafkaBrokers, testKafka } from '../../helpers/kafka.ts';
 import { openTestStore } from '../../helpers/store.ts';
 import { faultInjecting } from '../../ingest/faulty-store.ts';
-import { predictionEvent } from '../../ingest/fixtures.ts';
+import { predictionEvent } from '../../../testkit/events.ts';
 import { createIngestTopics, eventually } from './daemon.ts';
 import { countRows, startIngest, type Harness } from './harness.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
 
 describe('ingest under store faults', () => {
   let opened: Awaited<ReturnType<typeof openTestStore>>;

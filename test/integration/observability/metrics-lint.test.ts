@@ -1,10 +1,10 @@
 // /metrics follows Prometheus conventions: promtool finds nothing to report.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../../src/config/secret.ts';
+import { Secret } from '../../../src/core/config/secret.ts';
 import { HttpServer } from '../../../src/http/server.ts';
-import { Router } from '../../../src/http/router.ts';
-import { silentLogger } from '../../../src/log/logger.ts';
+import { Router } from '../../../src/core/http/router.ts';
+import { silentLogger } from '../../../src/core/log/logger.ts';
 import { ModelMetrics } from '../../../src/metrics/model-metrics.ts';
 import { createRegistry } from '../../../src/metrics/registry.ts';
 import { ScoreGauges } from '../../../src/metrics/score-gauges.ts';

@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../helpers/ports.ts';
+import { freePort } from '../../../testkit/ports.ts';
 import { spawnCli, waitForHttp, type Spawned } from '../../helpers/cli.ts';
 import { PROMTOOL_BIN, startPrometheus, type RunningPrometheus } from '../../helpers/prometheus.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let daemon: Spawned;

@@ -1,8 +1,8 @@
 // User data (model, version, feature names) reaches SQL only as bound
 // parameters: hostile names are stored and queried back verbatim.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.ts';
-import { openTestStore } from '../helpers/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
+import { openTestStore } from '../../helpers/store.ts';
 
 const EVIL_MODEL = "x'); DROP TABLE predictions; --";
 const ODD_FEATURE = 'we"ird \'quote\' back\\slash ünï©ødé 🚀';

@@ -1,11 +1,11 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log/logger.ts';
-import { applyRetention, loadMigrations, migrate, splitStatements, SQL_DIR } from '../../src/store/migrate.ts';
-import type { Store } from '../../src/store/store.ts';
-import { openTestStore } from '../helpers/store.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { silentLogger } from '../../../src/core/log/logger.ts';
+import { applyRetention, loadMigrations, migrate, splitStatements, SQL_DIR } from '../../../src/core/store/migrate.ts';
+import type { Store } from '../../../src/core/store/store.ts';
+import { openTestStore } from '../../helpers/store.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 
 let store: Store;
 let cleanup: () => Promise<void>;

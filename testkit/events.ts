@@ -1,3 +1,5 @@
+// Shared by tests and benches (never by the product): realistic events and
+// their generators live here so bench/ does not reach into test/.
 // Realistic events for ingest tests and the bench: 20 features (15 numeric,
 // 5 categorical), about 600 bytes as JSON.
 const CATEGORIES = ['DE', 'FR', 'US', 'GB', 'IT', 'ES', 'NL', 'PL'] as const;

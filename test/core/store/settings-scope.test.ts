@@ -2,8 +2,8 @@
 // statements; the store must keep them scoped to the one call, or a dedup
 // token would swallow later inserts and readonly would block every write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.ts';
-import { openTestStore } from '../helpers/store.ts';
+import type { Store } from '../../../src/core/store/store.ts';
+import { openTestStore } from '../../helpers/store.ts';
 
 let store: Store;
 let cleanup: () => Promise<void>;

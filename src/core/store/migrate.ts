@@ -10,7 +10,7 @@ import { DriftwatchError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Store } from './store.ts';
 
-export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../sql');
+export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../sql');
 
 export interface Migration {
   version: number;

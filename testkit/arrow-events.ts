@@ -1,6 +1,6 @@
 // Arrow IPC streams of prediction events (same columns as the JSON contract).
 import { Bool, Field, Float64, Map_, Struct, Table, TimestampMillisecond, Utf8, tableToIPC, vectorFromArray, Dictionary, Int32 } from 'apache-arrow';
-import { predictionEvent } from './fixtures.ts';
+import { predictionEvent } from './events.ts';
 
 export function arrowPredictions(from: number, n: number, opts: { prefix?: string; nanAt?: number } = {}): Uint8Array {
   const events = Array.from({ length: n }, (_, k) => predictionEvent(from + k, { prefix: opts.prefix }));
