@@ -63,7 +63,7 @@ describe('logger', () => {
     const { lines, logger } = capture('pretty');
     logger.warn('slow', { table: 'predictions', note: 'two words' }) ;
     logger.error('boom', { err: new Error('outer', { cause: new Error('inner') }) });
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  slow table=predictions note="two words"$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}slow table=predictions note="two words"$/);
     expect(lines[1]).toMatch(/ERROR boom\n {4}Error: outer\n[\s\S]*\n {4}Error: inner/);
   });
 });
