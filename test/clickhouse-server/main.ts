@@ -1,0 +1,56 @@
+// A small ClickHouse HTTP server over one chDB engine, for tests only: several
+// driftwatch processes pointed at it with `clickhouse.url` share one store.
+//
+//   node --import tsx test/clickhouse-server/main.ts --data <dir> [--port <n>] [--host 127.0.0.1]
+//        [--user <name> --password <pw>] [--verbose]
+//
+// Prints `clickhouse-test-server listening on http://HOST:PORT (...)` on
+// stdout once it answers; SIGTERM or SIGINT let running queries finish,
+// close the engine and exit 0. What it does and does not reproduce of a
+// ClickHouse server: test/clickhouse-server/README.md.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServer } from './server.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    user: { type: 'string' },
+    password: { type: 'string', default: '' },
+    verbose: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+if (!values.data) {
+  process.stderr.write('usage: main.ts --data <dir> [--port <n>] [--host <addr>] [--user <name> --password <pw>] [--verbose]\n');
+  process.exit(2);
+}
+
+const dataDir = resolve(values.data);
+const server = await startServer({
+  dataDir,
+  host: values.host,
+  port: Number(values.port),
+  users: { [values.user ?? 'default']: values.password ?? '' },
+  verbose: values.verbose,
+});
+process.stdout.write(`clickhouse-test-server listening on ${server.url} (engine ${server.engine.version}, data ${dataDir}, pid ${process.pid})\n`);
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`clickhouse-test-server: ${signal}, finishing running queries\n`);
+  server.close().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`clickhouse-test-server: shutdown failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
