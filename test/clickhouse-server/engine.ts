@@ -113,6 +113,7 @@ export class Engine {
   readonly version: string;
   readonly timezone: string;
   readonly #dataDir: string;
+  readonly #profile: Array<[string, string]>;
   readonly #native: ChdbNative;
   /** Keeps the engine loaded while no request holds a connection. */
   readonly #anchor: Session;
@@ -123,19 +124,29 @@ export class Engine {
   #paramTail: Promise<unknown> = Promise.resolve();
   #closing = false;
 
-  private constructor(dataDir: string, native: ChdbNative, anchor: Session, version: string, timezone: string) {
+  private constructor(dataDir: string, profile: Array<[string, string]>, native: ChdbNative, anchor: Session, version: string, timezone: string) {
     this.#dataDir = dataDir;
+    this.#profile = profile;
     this.#native = native;
     this.#anchor = anchor;
     this.version = version;
     this.timezone = timezone;
   }
 
-  static async open(dataDir: string): Promise<Engine> {
+  /** `profile`: settings every connection starts with, after SERVER_PROFILE (a server's default profile). */
+  static async open(dataDir: string, profile: Array<[string, string]> = []): Promise<Engine> {
     const native = loadNative();
     const anchor = new Session(dataDir);
     const text = async (sql: string) => Buffer.from((await native.QueryAsyncConnection(anchor.connection, sql, 'TSVRaw')).bytes).toString().trim();
-    return new Engine(dataDir, native, anchor, await text('SELECT version()'), await text('SELECT timezone()'));
+    const engine = new Engine(dataDir, [...SERVER_PROFILE, ...profile], native, anchor, await text('SELECT version()'), await text('SELECT timezone()'));
+    // A bad profile setting fails here, at start, not on every request.
+    const probe = new Session(dataDir);
+    try {
+      await engine.#setup(probe, undefined, engine.#profile);
+    } finally {
+      probe.close();
+    }
+    return engine;
   }
 
   /** Run one request on a connection holding exactly its database and settings. */
@@ -232,7 +243,7 @@ export class Engine {
     }
     const session = new Session(this.#dataDir);
     try {
-      await this.#setup(session, req.database, [...SERVER_PROFILE, ...req.settings]);
+      await this.#setup(session, req.database, [...this.#profile, ...req.settings]);
     } catch (e) {
       session.close();
       throw e;
@@ -248,7 +259,7 @@ export class Engine {
       const session = new Session(this.#dataDir);
       named = { session, busy: false, database: '', timeoutSec: s.timeoutSec };
       this.#named.set(s.id, named);
-      await this.#setup(session, undefined, SERVER_PROFILE);
+      await this.#setup(session, undefined, this.#profile);
     }
     clearTimeout(named.timer);
     named.busy = true;

@@ -2,7 +2,7 @@
 // driftwatch processes pointed at it with `clickhouse.url` share one store.
 //
 //   node --import tsx test/clickhouse-server/main.ts --data <dir> [--port <n>] [--host 127.0.0.1]
-//        [--user <name> --password <pw>] [--verbose]
+//        [--user <name> --password <pw>] [--setting name=value ...] [--verbose]
 //
 // Prints `clickhouse-test-server listening on http://HOST:PORT (...)` on
 // stdout once it answers; SIGTERM or SIGINT let running queries finish,
@@ -20,21 +20,32 @@ const { values } = parseArgs({
     user: { type: 'string' },
     password: { type: 'string', default: '' },
     verbose: { type: 'boolean', default: false },
+    /** A setting of the default profile (repeatable), e.g. to act as an older server's defaults. */
+    setting: { type: 'string', multiple: true, default: [] },
   },
   strict: true,
 });
 
 if (!values.data) {
-  process.stderr.write('usage: main.ts --data <dir> [--port <n>] [--host <addr>] [--user <name> --password <pw>] [--verbose]\n');
+  process.stderr.write('usage: main.ts --data <dir> [--port <n>] [--host <addr>] [--user <name> --password <pw>] [--setting name=value ...] [--verbose]\n');
   process.exit(2);
 }
 
 const dataDir = resolve(values.data);
+const profile = values.setting.map((kv): [string, string] => {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) {
+    process.stderr.write(`--setting wants name=value, got ${kv}\n`);
+    process.exit(2);
+  }
+  return [kv.slice(0, eq), kv.slice(eq + 1)];
+});
 const server = await startServer({
   dataDir,
   host: values.host,
   port: Number(values.port),
   users: { [values.user ?? 'default']: values.password ?? '' },
+  profile,
   verbose: values.verbose,
 });
 process.stdout.write(`clickhouse-test-server listening on ${server.url} (engine ${server.engine.version}, data ${dataDir}, pid ${process.pid})\n`);

@@ -27,6 +27,8 @@ export interface StartOptions {
   /** Require this user and password (default: user `default`, no password). */
   user?: string;
   password?: string;
+  /** Settings of the server's default profile (e.g. an older server's defaults). */
+  settings?: Record<string, string | number>;
   /** Log every request to the server's output. */
   verbose?: boolean;
   timeoutMs?: number;
@@ -37,6 +39,7 @@ export async function startClickHouseServer(opts: StartOptions = {}): Promise<Cl
   const dataDir = opts.dataDir ?? (owned as { path: string }).path;
   const args = ['--import', 'tsx', MAIN, '--data', dataDir, '--port', String(opts.port ?? 0)];
   if (opts.user !== undefined) args.push('--user', opts.user, '--password', opts.password ?? '');
+  for (const [k, v] of Object.entries(opts.settings ?? {})) args.push('--setting', `${k}=${v}`);
   if (opts.verbose) args.push('--verbose');
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -15,6 +15,8 @@ export interface ServerOptions {
   dataDir: string;
   host?: string;
   port?: number;
+  /** Settings of the default profile, e.g. to act as an older server: [['output_format_json_quote_64bit_integers', '1']]. */
+  profile?: Array<[string, string]>;
   /** user -> password; default: the user `default` with no password. */
   users?: Record<string, string>;
   /** One line per request (method, query id, status, ms, the SQL's start). */
@@ -30,6 +32,8 @@ export interface RunningServer {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024 * 1024;
+/** The server's http_max_uri_size (1 MiB): bound parameters travel in the URL. */
+const MAX_URI_BYTES = 1024 * 1024;
 const KEEP_ALIVE_SEC = 10;
 
 type Codec = 'gzip' | 'deflate' | 'br' | 'zstd';
@@ -81,7 +85,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const engine = await Engine.open(opts.dataDir);
+  const engine = await Engine.open(opts.dataDir, opts.profile);
   const users = new Map(Object.entries(opts.users ?? { default: '' }));
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const displayName = hostname();
@@ -165,7 +169,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await handleQuery(req, res, url);
   }
 
-  const server: Server = createServer((req, res) => {
+  // Node's default header limit (16 KiB) would refuse the long URLs a server takes.
+  const server: Server = createServer({ maxHeaderSize: MAX_URI_BYTES + 64 * 1024 }, (req, res) => {
     const p = handle(req, res).catch((e: unknown) => {
       log(`handler failed: ${e instanceof Error ? e.stack : String(e)}`);
       if (!res.headersSent) res.writeHead(500).end();
