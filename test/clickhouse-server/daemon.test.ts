@@ -144,9 +144,10 @@ describe('driftwatch daemons on the test ClickHouse server', () => {
     }
     const migrations = loadMigrations().length;
     expect(await b.sql('SELECT count() AS c FROM schema_migrations')).toEqual([{ c: migrations }]);
-    // Both stop cleanly while the server keeps running.
+    // Both stop cleanly while the server keeps running, having logged no error.
     expect(await stopDaemon(a)).toMatchObject({ code: 0 });
     expect(await stopDaemon(b)).toMatchObject({ code: 0 });
     expect(srv.child.exitCode).toBeNull();
+    for (const d of [a, b]) expect(d.spawned.output().split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
   });
 });
