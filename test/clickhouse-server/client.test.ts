@@ -257,7 +257,7 @@ describe('the test ClickHouse server', () => {
       await c.close();
       await other.stop();
     }
-  });
+  }, 180_000);
 });
 
 describe('the test ClickHouse server with a password', () => {

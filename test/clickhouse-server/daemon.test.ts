@@ -97,6 +97,9 @@ async function ingest(d: RunningDaemon, prefix: string, n: number): Promise<void
 
 const count = async (d: RunningDaemon, where: string) => Number((await d.sql<{ c: unknown }>(`SELECT count() AS c FROM predictions WHERE ${where}`))[0]?.c);
 
+// Child processes on a shared 2-core machine: generous time, no performance claim.
+const SLOW = 180_000;
+
 describe('driftwatch daemons on the test ClickHouse server', () => {
   it('one daemon migrates the server, ingests over HTTP, answers /v1/sql and runs a detector', async () => {
     const a = await start('a', { detectors: { min_samples: 10, jobs: [{ name: 'drift', window: '1h', delay: '0s', models: ['fraud'] }] } });
@@ -131,7 +134,7 @@ describe('driftwatch daemons on the test ClickHouse server', () => {
     expect(runs[0]?.scores).toBeGreaterThan(0);
     const stored = await (await direct.query({ query: "SELECT count() AS c FROM drift_scores WHERE detector = 'drift'", format: 'JSONEachRow' })).json<{ c: number }>();
     expect(stored[0]?.c).toBe(runs[0]?.scores);
-  });
+  }, SLOW);
 
   it('two daemons at once share the store: both ingest, both read everything, migrations applied once', async () => {
     const a = daemons[0] ?? (await start('a'));
@@ -149,5 +152,5 @@ describe('driftwatch daemons on the test ClickHouse server', () => {
     expect(await stopDaemon(b)).toMatchObject({ code: 0 });
     expect(srv.child.exitCode).toBeNull();
     for (const d of [a, b]) expect(d.spawned.output().split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
-  });
+  }, SLOW);
 });

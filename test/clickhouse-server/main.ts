@@ -2,7 +2,7 @@
 // driftwatch processes pointed at it with `clickhouse.url` share one store.
 //
 //   node --import tsx test/clickhouse-server/main.ts --data <dir> [--port <n>] [--host 127.0.0.1]
-//        [--user <name> --password <pw>] [--setting name=value ...] [--verbose]
+//        [--user <name> --password <pw>] [--setting name=value ...] [--verbose] [--exit-with-stdin]
 //
 // Prints `clickhouse-test-server listening on http://HOST:PORT (...)` on
 // stdout once it answers; SIGTERM or SIGINT let running queries finish,
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     user: { type: 'string' },
     password: { type: 'string', default: '' },
     verbose: { type: 'boolean', default: false },
+    /** Shut down when stdin closes: a parent that dies (even by SIGKILL) takes the server with it. */
+    'exit-with-stdin': { type: 'boolean', default: false },
     /** A setting of the default profile (repeatable), e.g. to act as an older server's defaults. */
     setting: { type: 'string', multiple: true, default: [] },
   },
@@ -65,3 +67,7 @@ const stop = (signal: string) => {
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
+if (values['exit-with-stdin']) {
+  process.stdin.on('close', () => stop('stdin closed'));
+  process.stdin.resume();
+}

@@ -37,11 +37,12 @@ export interface StartOptions {
 export async function startClickHouseServer(opts: StartOptions = {}): Promise<ClickHouseServerProcess> {
   const owned = opts.dataDir ? undefined : tempDir('dw-chserver-');
   const dataDir = opts.dataDir ?? (owned as { path: string }).path;
-  const args = ['--import', 'tsx', MAIN, '--data', dataDir, '--port', String(opts.port ?? 0)];
+  // --exit-with-stdin: if this process dies without stop(), the server does not outlive it.
+  const args = ['--import', 'tsx', MAIN, '--data', dataDir, '--port', String(opts.port ?? 0), '--exit-with-stdin'];
   if (opts.user !== undefined) args.push('--user', opts.user, '--password', opts.password ?? '');
   for (const [k, v] of Object.entries(opts.settings ?? {})) args.push('--setting', `${k}=${v}`);
   if (opts.verbose) args.push('--verbose');
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
