@@ -10,7 +10,7 @@ import base from './vitest.config.ts';
 // when it lives under test/integration, test/lifecycle or test/cli, or when
 // its source reaches for one of those resources: no list to keep up to date.
 const ROOT = import.meta.dirname;
-const NEEDS_SERVICES = /helpers\/(kafka|store|cli|prometheus)\.ts|from 'kafkajs'|openEmbeddedStore|openStore|chdb|node:child_process|startDaemon|runCompare|compareFiles/;
+const NEEDS_SERVICES = /helpers\/(kafka|store|cli|prometheus)\.ts|from 'kafkajs'|openEmbeddedStore|openStore|chdb|node:child_process|startDaemon|startClickHouseServer|runCompare|compareFiles/;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
