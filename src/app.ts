@@ -8,7 +8,8 @@ import type { Config } from './config/schema.ts';
 import { addReadRoutes } from './api/read-routes.ts';
 import { addBaselineRoutes } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
-import { addSqlRoutes } from './api/sql-routes.ts';
+import { addSqlRoutes, sqlRouteOptions } from './api/sql-routes.ts';
+import { sqlStore } from './api/sql-store.ts';
 import { addVersionsRoutes } from './api/versions-routes.ts';
 import { HttpServer } from './http/server.ts';
 import { configuredTokens } from './http/tokens-config.ts';
@@ -78,7 +79,7 @@ export function createApp(config: Config, opts: AppOptions): App {
     await alerting.evaluate(run);
   });
 
-  addSqlRoutes(router, store);
+  addSqlRoutes(router, sqlStore(config, store), sqlRouteOptions(config.http.sql));
   addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
   addDetectRoutes(router, () => scheduler);

@@ -49,7 +49,7 @@ export const sqlSchema = z
     default_timeout: duration('30s').describe('Time limit of a query that asks for none.'),
     max_timeout: duration('300s').describe('Largest time limit a query may ask for (timeout_seconds above it is refused with 400).'),
     max_result_bytes: z.number().int().min(1024).default(32 * 1024 * 1024).describe('Result size at which the engine stops reading (the answer says truncated).'),
-    max_memory_bytes: z.number().int().min(16 * 1024 * 1024).default(1024 * 1024 * 1024).describe('Memory one query may use in the engine; above it the query is refused (DW_SQL_LIMIT).'),
+    max_memory_bytes: z.number().int().min(16 * 1024 * 1024).default(512 * 1024 * 1024).describe('Memory one query may use in the engine, its serialized result included; above it the query is refused (DW_SQL_LIMIT). Large GROUP BY and ORDER BY spill to disk at half of it.'),
     username: z.string().optional().describe('ClickHouse server only: run read-only SQL as this user (see deploy/clickhouse/readonly-user.sql) instead of clickhouse.username.'),
     password: secretRef('Password of http.sql.username.').optional(),
     password_file: secretFile('File holding the password of http.sql.username.').optional(),

@@ -30,6 +30,7 @@ const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** A path as it may appear in a message or a log line: no control characters, bounded. */
 function printable(path: string): string {
+  // eslint-disable-next-line no-control-regex
   const p = path.replace(/[\x00-\x1f\x7f]/g, '?');
   return p.length > 200 ? `${p.slice(0, 200)}...` : p;
 }
