@@ -6,7 +6,7 @@ import { AlertingComponent } from '../alerts/component.ts';
 import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
 import { addReadRoutes } from './api/read-routes.ts';
-import { addBaselineRoutes } from './api/baseline-routes.ts';
+import { addBaselineRoutes, baselineRouteOptions } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
 import { addSqlRoutes, sqlRouteOptions } from './api/sql-routes.ts';
 import { sqlStore } from './api/sql-store.ts';
@@ -83,7 +83,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
   addDetectRoutes(router, () => scheduler);
-  addBaselineRoutes(router, store);
+  addBaselineRoutes(router, store, baselineRouteOptions(config.baselines, logger.child({ component: 'baselines' })));
   registerAlertRoutes(router, alerting);
 
   // HTTP first so /healthz and /readyz answer while the store is still being

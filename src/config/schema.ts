@@ -88,8 +88,14 @@ export const baselinesSchema = z
       .number()
       .int()
       .min(1024)
+      .default(256 * 1024 * 1024)
+      .describe('Largest dataset POST /v1/baselines takes, uploaded or from import_dir (413 above); an upload is streamed to a temporary file, never held in memory.'),
+    max_memory_bytes: z
+      .number()
+      .int()
+      .min(16 * 1024 * 1024)
       .default(1024 * 1024 * 1024)
-      .describe('Largest dataset POST /v1/baselines takes in the request body (413 above); it is streamed to a temporary file, never held in memory.'),
+      .describe('Memory the engine may use to import one baseline (the dataset is loaded in memory); above it the import is refused (413).'),
     import_dir: z
       .string()
       .optional()
