@@ -2,7 +2,7 @@
 // upload is streamed to it (size-capped, never held in memory), and a
 // server-side path is copied into it after it was checked, so the engine
 // never opens a path a client named (no symlink swapped in between).
-import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { mkdtemp, open, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -107,13 +107,16 @@ export async function spoolServerPath(requested: string, format: InputFormat, op
   const fh = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch(() => {
     throw pathRefused('the file inside baselines.import_dir cannot be read');
   });
+  let handedOff = false;
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw pathRefused('path is not a regular file');
     if (st.size > opts.maxBytes) throw tooLarge(opts.maxBytes);
-    // Read through the descriptor checked above, not the path again.
-    return await spool(createReadStream('', { fd: fh.fd, autoClose: false }), format, { ...opts, ...(compression ? { compression } : {}) });
+    // Read through the descriptor checked above, not the path again; the
+    // stream closes it when it ends or fails.
+    handedOff = true;
+    return await spool(fh.createReadStream(), format, { ...opts, ...(compression ? { compression } : {}) });
   } finally {
-    await fh.close();
+    if (!handedOff) await fh.close();
   }
 }
