@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { alertsSchema } from '../../alerts/config.ts';
 import { detectorsSchema } from '../../detectors/config.ts';
-import { secretFile, secretRef } from '../core/config/secret.ts';
+import { Secret, secretFile, secretRef } from '../core/config/secret.ts';
 import { SCOPES } from '../http/scopes.ts';
 
 const duration = (d: string) =>
@@ -38,7 +38,8 @@ export const httpTokenSchema = z
       .describe('What the token may do: ingest (POST predictions and labels), read (GET API, SQL, dashboard), admin (silences, baseline imports, detect, backfill).'),
   })
   .superRefine((t, ctx) => {
-    const secret = t.token ?? t.token_file;
+    // Other issues (a literal instead of ${ENV}) leave no Secret to look at.
+    const secret = [t.token, t.token_file].find((v) => v instanceof Secret);
     if ((t.token === undefined) === (t.token_file === undefined)) ctx.addIssue({ code: 'custom', message: 'give exactly one of token or token_file' });
     else if (secret && secret.reveal().length < MIN_TOKEN_LENGTH) ctx.addIssue({ code: 'custom', path: [t.token ? 'token' : 'token_file'], message: `a token must be at least ${MIN_TOKEN_LENGTH} characters` });
   });
@@ -72,7 +73,7 @@ export const httpSchema = z
         list.forEach((t, i) => {
           if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `token name ${t.name} is used twice` });
           names.add(t.name);
-          const v = (t.token ?? t.token_file)?.reveal();
+          const v = [t.token, t.token_file].find((x) => x instanceof Secret)?.reveal();
           if (v !== undefined && values.has(v)) ctx.addIssue({ code: 'custom', path: [i], message: 'the same token is configured twice' });
           if (v !== undefined) values.add(v);
         });
