@@ -85,6 +85,7 @@ export function checkTree(root: AstNode, database: string): Set<string> {
     if (!SQL_AST_NODES.has(node.type)) {
       if (node.type === 'Set') throw refuse('SETTINGS clauses are not allowed: limits and timeouts are set by driftwatch');
       if (node.type === 'QueryParameter') throw refuse('query parameters ({name:Type}) are not supported');
+      if (node.type === 'ColumnsApplyTransformer') throw refuse('APPLY is not allowed: write the function around each column instead');
       throw refuse(`${node.type} is not allowed in read-only SQL: only a SELECT over driftwatch tables`);
     }
     if (node.type === 'Function') {

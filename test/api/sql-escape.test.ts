@@ -280,6 +280,46 @@ describe('settings, output clauses and the parser', () => {
   )('%j', async (q) => refused(q));
 });
 
+describe('a refused function is found in every clause it can hide in', () => {
+  it.each(
+    cases([
+      "SELECT * APPLY(file) FROM (SELECT '/etc/hostname' AS p)",
+      "SELECT * REPLACE (file(p) AS p) FROM (SELECT '/etc/hostname' AS p)",
+      "SELECT a FROM drift_scores AS a JOIN drift_scores AS b ON a.run_id = file('/etc/hostname')",
+      "SELECT value FROM drift_scores ORDER BY value WITH FILL FROM length(file('/etc/hostname')) TO 10 STEP 1",
+      "SELECT value FROM drift_scores ORDER BY value WITH FILL INTERPOLATE (value AS length(file('/etc/hostname')))",
+      "SELECT value FROM drift_scores LIMIT length(file('/etc/hostname'))",
+      "SELECT value FROM drift_scores LIMIT 1 BY file('/etc/hostname')",
+      "SELECT value FROM drift_scores QUALIFY file('/etc/hostname') != ''",
+      "SELECT sum(value) OVER (PARTITION BY file('/etc/hostname')) FROM drift_scores",
+      "SELECT sum(value) OVER w FROM drift_scores WINDOW w AS (ORDER BY file('/etc/hostname'))",
+      "SELECT value FROM drift_scores ARRAY JOIN [file('/etc/hostname')] AS x",
+      "SELECT value FROM drift_scores PREWHERE file('/etc/hostname') != ''",
+      "SELECT value FROM drift_scores GROUP BY GROUPING SETS ((file('/etc/hostname')))",
+      "SELECT value FROM drift_scores HAVING file('/etc/hostname') != ''",
+      "SELECT sumIf(value, file('/etc/hostname') != '') FROM drift_scores",
+      "SELECT quantile(length(file('/etc/hostname')) / 100)(value) FROM drift_scores",
+      "SELECT CAST(file('/etc/hostname') AS String)",
+      "SELECT [file('/etc/hostname')][1]",
+      "SELECT tuple(file('/etc/hostname')).1",
+      "SELECT map('a', file('/etc/hostname'))['a']",
+      "SELECT value FROM drift_scores ORDER BY value LIMIT 1 OFFSET length(file('/etc/hostname'))",
+      "SELECT value FROM drift_scores ORDER BY value OFFSET 1 ROWS FETCH FIRST length(file('/etc/hostname')) ROWS ONLY",
+      "SELECT DISTINCT ON (file('/etc/hostname')) value FROM drift_scores",
+      "SELECT COLUMNS('value') REPLACE (file('/etc/hostname') AS value) FROM drift_scores",
+      "SELECT INTERVAL length(file('/etc/hostname')) DAY",
+      "SELECT value FROM drift_scores WHERE value IN (file('/etc/hostname'))",
+      "SELECT sum(value) OVER (ORDER BY value ROWS BETWEEN length(file('/etc/hostname')) PRECEDING AND CURRENT ROW) FROM drift_scores",
+      "SELECT value FROM drift_scores ORDER BY value WITH FILL STALENESS length(file('/etc/hostname'))",
+      "SELECT value FROM drift_scores AS d ASOF JOIN drift_scores AS e ON d.run_id = e.run_id AND d.value >= length(file('/etc/hostname'))",
+      "SELECT arrayFold((acc, x) -> acc + length(file(x)), ['/etc/hostname'], 0)",
+      "SELECT * FROM drift_scores AS d PASTE JOIN (SELECT file('/etc/hostname')) AS e",
+      "SELECT value FROM drift_scores WHERE value GLOBAL IN (SELECT length(file('/etc/hostname')))",
+      "SELECT (SELECT file('/etc/hostname'))",
+    ]),
+  )('%s', async (q) => refused(q, 'DW_SQL_REFUSED', /not allowed/));
+});
+
 describe('resource limits', () => {
   it('a result of 300 MB is refused, not held in memory', async () => {
     await refused("SELECT repeat('x', 1000000) AS s FROM (SELECT arrayJoin(range(300)))", 'DW_SQL_LIMIT');
