@@ -5,13 +5,14 @@ import type { Registry } from 'prom-client';
 import { AlertingComponent } from '../alerts/component.ts';
 import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
-import { pickSecret } from './core/config/secret.ts';
 import { addReadRoutes } from './api/read-routes.ts';
-import { addBaselineRoutes } from './api/baseline-routes.ts';
+import { addBaselineRoutes, baselineRouteOptions } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
-import { addSqlRoutes } from './api/sql-routes.ts';
+import { addSqlRoutes, sqlRouteOptions } from './api/sql-routes.ts';
+import { sqlStore } from './api/sql-store.ts';
 import { addVersionsRoutes } from './api/versions-routes.ts';
 import { HttpServer } from './http/server.ts';
+import { configuredTokens } from './http/tokens-config.ts';
 import { Router } from './core/http/router.ts';
 import { createKafka } from './kafka/client.ts';
 import { createIngest } from './ingest/index.ts';
@@ -55,7 +56,7 @@ export function createApp(config: Config, opts: AppOptions): App {
     router,
     registry,
     logger: logger.child({ component: 'http' }),
-    authToken: pickSecret(config.http.auth_token, config.http.auth_token_file),
+    tokens: configuredTokens(config.http),
     readiness: () => daemon.readiness(),
     liveness: () => ({ state: daemon.getState() }),
   });
@@ -78,11 +79,11 @@ export function createApp(config: Config, opts: AppOptions): App {
     await alerting.evaluate(run);
   });
 
-  addSqlRoutes(router, store);
+  addSqlRoutes(router, sqlStore(config, store), sqlRouteOptions(config.http.sql));
   addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
   addDetectRoutes(router, () => scheduler);
-  addBaselineRoutes(router, store);
+  addBaselineRoutes(router, store, baselineRouteOptions(config.baselines, logger.child({ component: 'baselines' })));
   registerAlertRoutes(router, alerting);
 
   // HTTP first so /healthz and /readyz answer while the store is still being

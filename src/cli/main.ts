@@ -18,6 +18,8 @@ export function buildProgram(): Command {
   const program = new Command('driftwatch')
     .description('drift and model-quality monitoring: Kafka prediction logs -> ClickHouse -> detectors -> metrics and alerts')
     .version(VERSION)
+    // Program options (--version) only before the subcommand: `baseline import --version v12` is the model version.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);

@@ -29,6 +29,13 @@ export const ERROR_CODES = {
   DW_ALERT_SILENCE_NOT_FOUND: 'No silence has the given id.',
   DW_ALERT_NO_ROLLBACK_TARGET: 'A rollback was due but no other version of the model has a healthy record; nothing was sent.',
   DW_ALERT_SIGNATURE: 'A webhook signature did not verify (wrong secret, altered body, or timestamp outside the tolerance).',
+  DW_AUTH_TOKEN: 'A /v1 request carried no bearer token, a malformed one, or one that is not configured (401).',
+  DW_AUTH_SCOPE: 'The bearer token is valid but lacks the scope the route needs (403).',
+  DW_SQL_REFUSED: 'Read-only SQL refused the query before running it: not one SELECT over the allowed tables and functions (400, with the reason).',
+  DW_SQL_LIMIT: 'A read-only SQL query hit a limit: memory, time, or the timeout it asked for is above the cap (400).',
+  DW_SQL_BUSY: 'Too many read-only SQL queries run at once (http.sql.max_concurrent); retry after Retry-After (429).',
+  DW_BASELINE_PATH: 'A baseline import named a server-side path outside baselines.import_dir (or none is configured) (400).',
+  DW_BASELINE_UPLOAD: 'A baseline upload was refused: too large, an unknown format, or a body that does not parse as that format (400/413/415).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

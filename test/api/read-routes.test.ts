@@ -52,9 +52,11 @@ afterAll(async () => {
 });
 
 describe('/v1 read API', () => {
-  it('401 without a token, 403 with a wrong one', async () => {
+  it('401 without a token and with a wrong one (RFC 6750 invalid_token)', async () => {
     expect((await fetch(`${api.base}/v1/models`)).status).toBe(401);
-    expect((await fetch(`${api.base}/v1/models`, { headers: { authorization: 'Bearer nope' } })).status).toBe(403);
+    const wrong = await fetch(`${api.base}/v1/models`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
   it('lists models and versions seen, paginated', async () => {
