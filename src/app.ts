@@ -11,6 +11,8 @@ import { addBaselineRoutes } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
 import { addSqlRoutes } from './api/sql-routes.ts';
 import { addVersionsRoutes } from './api/versions-routes.ts';
+import { addGateRoutes } from './api/gate-routes.ts';
+import { GateService } from './api/gate-service.ts';
 import { HttpServer } from './http/server.ts';
 import { Router } from './core/http/router.ts';
 import { createKafka } from './kafka/client.ts';
@@ -84,6 +86,9 @@ export function createApp(config: Config, opts: AppOptions): App {
   addDetectRoutes(router, () => scheduler);
   addBaselineRoutes(router, store);
   registerAlertRoutes(router, alerting);
+  // Rollout gate: verdicts for controllers; rollbacks go through alerting's outbox.
+  const gate = new GateService({ store, gates: config.gates, actions: config.alerts.actions, outbox: () => (alerting.started ? alerting.outbox : null), logger: logger.child({ component: 'gate' }), registry, externalUrl: config.alerts.external_url });
+  addGateRoutes(router, gate, { authToken: pickSecret(config.http.auth_token, config.http.auth_token_file) });
 
   // HTTP first so /healthz and /readyz answer while the store is still being
   // reached; it stops last so /readyz reports the drain.
