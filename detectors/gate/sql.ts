@@ -183,8 +183,10 @@ async function featureDistributions(store: Store, ctx: MonitorContext, names: re
     const rows = await store.query<{ side: Side; feature: string; bin: string; n: string; edges: number[] }>(q.sql, { params: { ...q.params, ...ref.params, nums: numeric }, signal: ctx.signal });
     for (const f of numeric) {
       const mine = rows.filter((r) => r.feature === f);
-      // A feature the baseline never had as a number has no edges: one bin.
-      out.set(f, { name: f, kind: 'numeric', ...numericBins(mine.some((r) => r.side === 'ref') ? mine : mine.map((r) => ({ ...r, bin: '0', edges: [] })), missing(f)) });
+      const m = missing(f);
+      // A feature the baseline never had as a number has no deciles: its values are one bin.
+      if (present('ref', f) === 0) out.set(f, { name: f, kind: 'numeric', bins: ['value', 'missing'], a: [0, m.a], b: [present('cur', f), m.b] });
+      else out.set(f, { name: f, kind: 'numeric', ...numericBins(mine, m) });
     }
   }
   if (categorical.length > 0) {
