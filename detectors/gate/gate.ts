@@ -9,7 +9,7 @@ import type { Store } from '../../src/core/store/store.ts';
 import { parseDuration } from '../../src/core/util/duration.ts';
 import type { GateAggregates } from './aggregates.ts';
 import { fmt, runChecks } from './checks.ts';
-import type { GatePolicy } from './config.ts';
+import { enabledChecks, type GatePolicy } from './config.ts';
 import { applyTimeout, verdictOf, type Boundary } from './decide.ts';
 import { loadAggregates, rolloutStart } from './sql.ts';
 import type { GateCheck, GateReport, Verdict } from './types.ts';
@@ -84,7 +84,7 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
   const lookback = req.windowMs ?? parseDuration(policy.window);
   const start = req.since ?? (await rolloutStart(store, { model: req.model, candidate: req.candidate, from: new Date(end.getTime() - lookback), end, signal: req.signal }));
   const agg = start && start.getTime() < end.getTime()
-    ? await loadAggregates(store, { model: req.model, baseline: req.baseline, candidate: req.candidate, start, end, criticalFeatures: policy.critical_features, labelHorizonMs: req.labelHorizonMs, signal: req.signal })
+    ? await loadAggregates(store, { model: req.model, baseline: req.baseline, candidate: req.candidate, start, end, criticalFeatures: policy.critical_features, checks: enabledChecks(policy), labelHorizonMs: req.labelHorizonMs, signal: req.signal })
     : EMPTY;
   const elapsedMs = start ? Math.max(0, end.getTime() - start.getTime()) : 0;
   const j = judgeAggregates(agg, policy, elapsedMs);

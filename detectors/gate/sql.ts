@@ -10,6 +10,7 @@ import { DEFAULT_LABEL_HORIZON_MS, type QualityContext } from '../quality/contex
 import { CLASS_LABEL_OK, labelledSource, NUMERIC_LABEL_OK } from '../quality/sql.ts';
 import { compareCodePoints } from '../stats/categories.ts';
 import { MAX_BINS, type Distribution, type FeatureDistribution, type GateAggregates, type QualityAggregates, type ShadowAggregates, type SideSummary } from './aggregates.ts';
+import type { CheckName } from './config.ts';
 import { P95, p95Bandwidth, type MeanSide } from './estimates.ts';
 
 export interface GateScope {
@@ -19,6 +20,8 @@ export interface GateScope {
   start: Date;
   end: Date;
   criticalFeatures: readonly string[];
+  /** The policy's checks; the queries of the others are not run. Default: all. */
+  checks?: readonly CheckName[];
   labelHorizonMs?: number;
   signal?: AbortSignal;
 }
@@ -248,10 +251,11 @@ async function shadowAggregates(store: Store, s: GateScope, classifier: boolean)
 /** Everything the checks need for one look, aggregated by the engine. */
 export async function loadAggregates(store: Store, s: GateScope): Promise<GateAggregates> {
   const ctx = context(s);
+  const on = (c: CheckName) => s.checks === undefined || s.checks.includes(c);
   const { a, b, classifier } = await summaries(store, ctx);
-  const prediction = b.n > 0 ? await predictionDistribution(store, ctx, classifier) : null;
-  const features = await featureDistributions(store, ctx, s.criticalFeatures, { a: a.n, b: b.n });
-  const quality = await qualityAggregates(store, ctx, classifier);
-  const shadow = await shadowAggregates(store, s, classifier);
+  const prediction = b.n > 0 && on('prediction_shift') ? await predictionDistribution(store, ctx, classifier) : null;
+  const features = on('feature_drift') ? await featureDistributions(store, ctx, s.criticalFeatures, { a: a.n, b: b.n }) : [];
+  const quality = on('quality') ? await qualityAggregates(store, ctx, classifier) : null;
+  const shadow = on('shadow_agreement') ? await shadowAggregates(store, s, classifier) : null;
   return { a, b, prediction, features, quality, shadow };
 }

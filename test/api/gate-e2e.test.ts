@@ -101,7 +101,7 @@ afterAll(async () => {
   dir.remove();
 });
 
-describe('gate end to end', () => {
+describe('gate end to end', { timeout: 240_000 }, () => {
   it('the regressed canary fails, and one signed rollback to v1 arrives while the controller keeps asking', async () => {
     let failedAt: number | null = null;
     let failed: GateReport | null = null;

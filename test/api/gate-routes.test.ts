@@ -66,7 +66,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-describe('GET /v1/gate', () => {
+describe('GET /v1/gate', { timeout: 180_000 }, () => {
   it('the regressed canary fails, every check named with its threshold, statistic and decision', async () => {
     const r = await open.get(q('v2'));
     expect(r.status).toBe(200);
@@ -136,7 +136,7 @@ describe('GET /v1/gate', () => {
   });
 });
 
-describe('POST /v1/gate/flagger', () => {
+describe('POST /v1/gate/flagger', { timeout: 180_000 }, () => {
   const meta = { model: 'fraud', candidate: 'v2', baseline: 'v1', end: END };
   it('200 only when the verdict is the expected one (pass by default, fail for a rollback hook)', async () => {
     const fail = await flagger(open.base, meta);

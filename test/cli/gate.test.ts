@@ -23,7 +23,9 @@ let dir: ReturnType<typeof tempDir>;
 let cfg: string;
 let port: number;
 let receiver: Receiver;
-const gate = (candidate: string, ...more: string[]) => runCli(['gate', '--model', 'fraud', '--candidate', candidate, '--baseline', 'v1', '--end', END, '--config', cfg, ...more], { env: ENV });
+// Each CLI run starts Node, tsx and the engine: on a loaded 2-core machine that takes a while.
+const SLOW = { timeout: 300_000 };
+const gate = (candidate: string, ...more: string[]) => runCli(['gate', '--model', 'fraud', '--candidate', candidate, '--baseline', 'v1', '--end', END, '--config', cfg, ...more], { env: ENV, timeoutMs: 240_000 });
 
 function runScript(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolveRun) => {
@@ -31,7 +33,12 @@ function runScript(args: string[], env: Record<string, string>): Promise<{ code:
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolveRun({ code, out }));
+    // A run left behind would hold the embedded store's lock for the next test.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, out });
+    });
   });
 }
 
@@ -73,7 +80,7 @@ afterAll(async () => {
   dir?.remove();
 });
 
-describe('driftwatch gate', () => {
+describe('driftwatch gate', SLOW, () => {
   it('without a daemon: fail for the regressed canary, exit 1, a table of checks and the reasons', async () => {
     const r = await gate('v2');
     expect(r.code, r.stderr).toBe(1);
@@ -106,7 +113,7 @@ describe('driftwatch gate', () => {
     expect(policy.stderr).toMatch(/DW_USAGE: --policy: unknown policy nope \(policies: default, lenient, patient, rb\)/);
     const format = await gate('v2', '--format', 'yaml');
     expect(format.code).toBe(2);
-    const missing = await runCli(['gate', '--model', 'fraud', '--candidate', 'v2', '--config', cfg]);
+    const missing = await runCli(['gate', '--model', 'fraud', '--candidate', 'v2', '--config', cfg], { timeoutMs: 240_000 });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/required option '--baseline <version>'/);
   });
@@ -140,7 +147,9 @@ describe('driftwatch gate', () => {
   });
 
   it('with a daemon holding the store: the same verdict through GET /v1/gate, recorded and counted by the daemon', async () => {
-    const direct = JSON.parse((await gate('v2', '--format', 'json')).stdout) as GateReport;
+    const first = await gate('v2', '--format', 'json');
+    expect(first.code, first.stderr).toBe(1);
+    const direct = JSON.parse(first.stdout) as GateReport;
     const d = spawnCli(['start', '--config', cfg], { env: ENV });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, { status: 200 });
@@ -153,7 +162,7 @@ describe('driftwatch gate', () => {
       expect(viaApi.decision_id).not.toBe(direct.decision_id);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain('driftwatch_gate_verdicts_total{model="fraud",policy="default",verdict="fail"} 1');
-      const sql = await runCli(['sql', 'SELECT source, count() AS n FROM gate_decisions GROUP BY source ORDER BY source', '--format', 'json', '--config', cfg], { env: ENV });
+      const sql = await runCli(['sql', 'SELECT source, count() AS n FROM gate_decisions GROUP BY source ORDER BY source', '--format', 'json', '--config', cfg], { env: ENV, timeoutMs: 240_000 });
       expect(JSON.parse(sql.stdout)).toEqual([
         { source: 'api', n: 1 },
         { source: 'cli', n: expect.any(Number) },

@@ -68,18 +68,26 @@ class Side {
   serve(t: Traffic, count: number, r: () => number): void {
     const batch = this.batch.subarray(0, count);
     const shares = t.classes;
+    const last = shares.length - 1;
+    const { errorRate, latencyMean, confidenceShift } = t;
+    let errors = 0;
+    let confSum = 0;
+    let confSq = 0;
     for (let i = 0; i < count; i++) {
-      if (r() < t.errorRate) this.errors++;
-      batch[i] = 5 - t.latencyMean * Math.log(1 - r());
+      if (r() < errorRate) errors++;
+      batch[i] = 5 - latencyMean * Math.log(1 - r());
       const u = r();
-      const c = 1 - 0.5 * u * u + t.confidenceShift;
-      this.confSum += c;
-      this.confSq += c * c;
+      const c = 1 - 0.5 * u * u + confidenceShift;
+      confSum += c;
+      confSq += c * c;
       let k = r();
       let cls = 0;
-      while (cls < shares.length - 1 && k >= (shares[cls] as number)) k -= shares[cls++] as number;
+      while (cls < last && k >= (shares[cls] as number)) k -= shares[cls++] as number;
       this.classes[cls] = (this.classes[cls] as number) + 1;
     }
+    this.errors += errors;
+    this.confSum += confSum;
+    this.confSq += confSq;
     batch.sort();
     // Merge the sorted minute into the sorted history (no full re-sort per look).
     const old = this.latency;

@@ -37,7 +37,8 @@ function run(candidate: Traffic, seed: number, rules = RULES): Outcome[] {
   return Array.from({ length: ROLLOUTS }, (_, i) => simulateRollout(s, policy, rules, seed + i));
 }
 
-describe('gate simulation: 30 looks a rollout, one a minute', () => {
+// About 10 s of CPU in all; the timeout leaves room for a loaded machine.
+describe('gate simulation: 30 looks a rollout, one a minute', { timeout: 300_000 }, () => {
   it('clean rollouts: the gate fails at most alpha (+ sampling error); a fixed-sample test checked every minute does not', () => {
     const outcomes = run(BASE, 1_000);
     const seq = summarize(outcomes, 'sequential');
