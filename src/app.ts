@@ -11,6 +11,8 @@ import { addDetectRoutes } from './api/detect-routes.ts';
 import { addSqlRoutes, sqlRouteOptions } from './api/sql-routes.ts';
 import { sqlStore } from './api/sql-store.ts';
 import { addVersionsRoutes } from './api/versions-routes.ts';
+import { addGateRoutes } from './api/gate-routes.ts';
+import { GateService } from './api/gate-service.ts';
 import { HttpServer } from './http/server.ts';
 import { configuredTokens } from './http/tokens-config.ts';
 import { Router } from './core/http/router.ts';
@@ -85,6 +87,9 @@ export function createApp(config: Config, opts: AppOptions): App {
   addDetectRoutes(router, () => scheduler);
   addBaselineRoutes(router, store, baselineRouteOptions(config.baselines, logger.child({ component: 'baselines' })));
   registerAlertRoutes(router, alerting);
+  // Rollout gate: verdicts for controllers; rollbacks go through alerting's outbox.
+  const gate = new GateService({ store, gates: config.gates, actions: config.alerts.actions, outbox: () => (alerting.started ? alerting.outbox : null), logger: logger.child({ component: 'gate' }), registry, externalUrl: config.alerts.external_url });
+  addGateRoutes(router, gate, { tokens: configuredTokens(config.http) });
 
   // HTTP first so /healthz and /readyz answer while the store is still being
   // reached; it stops last so /readyz reports the drain.

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { alertsSchema } from '../../alerts/config.ts';
 import { detectorsSchema } from '../../detectors/config.ts';
+import { gateActionIssues, gatesSchema } from '../../detectors/gate/config.ts';
 import { Secret, secretFile, secretRef } from '../core/config/secret.ts';
 import { SCOPES } from '../http/scopes.ts';
 
@@ -197,10 +198,15 @@ export const configSchema = z.strictObject({
   ingest: ingestSchema,
   detectors: detectorsSchema,
   alerts: alertsSchema,
+  gates: gatesSchema,
   scheduler: schedulerSchema,
   baselines: baselinesSchema,
   shutdown_timeout: duration('30s').describe('Drain deadline after SIGINT/SIGTERM; past it the process exits non-zero.'),
-});
+})
+  // Across sections: a gate policy's rollback_action names an alerts.actions entry of type rollback.
+  .superRefine((c, ctx) => {
+    for (const i of gateActionIssues(c.gates, c.alerts.actions)) ctx.addIssue({ code: 'custom', ...i });
+  });
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -24,6 +24,10 @@ export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
   'GET /v1/silences': 'read',
   'GET /v1/silences/:id': 'read',
   'POST /v1/sql': 'read',
+  // Rollout controllers ask for verdicts; a fail may queue the policy's
+  // rollback action (deduplicated per model and candidate), as an alert would.
+  'GET /v1/gate': 'read',
+  'POST /v1/gate/flagger': 'read',
 
   'POST /v1/silences': 'admin',
   'DELETE /v1/silences/:id': 'admin',
