@@ -18,6 +18,7 @@ export const SQL_TABLES: Readonly<Record<string, string>> = {
   alert_notification_log: 'what each receiver was last told',
   alert_outbox: 'retrain and rollback webhooks and their delivery state',
   alert_version_health: 'per-run health of each model version (rollback targets)',
+  gate_decisions: 'every rollout gate verdict with its checks',
 };
 
 /** Tables in driftwatch's database that SQL may not read, and why (a test checks every migration table is in one list). */

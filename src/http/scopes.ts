@@ -36,6 +36,13 @@ export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
   'POST /v1/backfill': 'admin',
 };
 
+/**
+ * /v1 routes registered as public because their caller cannot send an
+ * Authorization header; each checks the token itself, against the scope
+ * above, with the same Authenticator (tests prove it refuses without one).
+ */
+export const SELF_AUTHENTICATING: ReadonlySet<string> = new Set(['POST /v1/gate/flagger']);
+
 /** The scope a route needs (HEAD needs what GET needs). */
 export function scopeFor(method: string, routePath: string): Scope {
   const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();

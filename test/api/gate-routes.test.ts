@@ -25,6 +25,7 @@ let open: Awaited<ReturnType<typeof startTestServer>>;
 let locked: Awaited<ReturnType<typeof startTestServer>>;
 const registry = new Registry();
 const TOKEN = 'gate-test-token';
+const INGEST_TOKEN = 'ingest-only-token';
 
 const config = parseConfig({
   gates: {
@@ -59,7 +60,7 @@ beforeAll(async () => {
     addGateRoutes(router, service);
     addVersionsRoutes(router, () => store, { minCount: 100 });
   });
-  locked = await startTestServer((router) => addGateRoutes(router, service, { tokens: [Authenticator.allScopes('test', new Secret(TOKEN))] }), { token: TOKEN });
+  locked = await startTestServer((router) => addGateRoutes(router, service, { tokens: [Authenticator.allScopes('test', new Secret(TOKEN)), { name: 'model-server', token: new Secret(INGEST_TOKEN), scopes: ['ingest'] }] }), { token: TOKEN });
 });
 afterAll(async () => {
   await open?.stop();
@@ -163,6 +164,7 @@ describe('POST /v1/gate/flagger', { timeout: 180_000 }, () => {
   it('with a token configured: Flagger sends it in metadata (it cannot set headers); Bearer works too', async () => {
     expect((await flagger(locked.base, meta)).status).toBe(401);
     expect((await flagger(locked.base, { ...meta, token: 'wrong' })).status).toBe(401);
+    expect((await flagger(locked.base, { ...meta, token: INGEST_TOKEN })).status).toBe(403);
     expect((await flagger(locked.base, { ...meta, token: TOKEN })).status).toBe(412);
     expect((await flagger(locked.base, { ...meta, token: TOKEN, expect: 'fail' })).status).toBe(200);
     expect((await flagger(locked.base, meta, { headers: { authorization: `Bearer ${TOKEN}` }, query: '?expect=fail' })).status).toBe(200);
