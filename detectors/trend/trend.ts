@@ -82,7 +82,7 @@ function referenceSplit(job: TrendJob, s: Series): { ref: number[]; from: number
 
 function seriesRow(job: TrendJob, ctx: DetectorContext, s: Series): ScoreRow {
   const { ref, from } = referenceSplit(job, s);
-  const stats = referenceStats(ref, job.min_sigma);
+  const stats = referenceStats(ref, s.values, job.min_sigma);
   const after = s.values.length - from;
   const base = {
     run_id: ctx.runId,
