@@ -9,7 +9,11 @@ import { estimatedJobSchema } from '../../../detectors/estimated/config.ts';
 import { estimatedQuality } from '../../../detectors/estimated/estimated.ts';
 import { DEFAULT_MONITOR_THRESHOLDS } from '../../../detectors/operational/context.ts';
 import { qualityMonitor } from '../../../detectors/quality/quality.ts';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runReadOnlySql } from '../../../src/api/sql.ts';
 import { silentLogger } from '../../../src/core/log/logger.ts';
+import { writeScores } from '../../../src/scheduler/run-store.ts';
 import type { ScoreRow } from '../../../src/core/score.ts';
 import type { Store } from '../../../src/core/store/store.ts';
 import { DAY_MS, SHIFT_DAY, STORY_JOB, storyDay, storyLabels, storyPredictions } from '../../../testkit/before-labels.ts';
@@ -64,5 +68,20 @@ describe('an estimated accuracy drop before the labels', () => {
     const acc = pick(q, 'v12', 'accuracy', '', 'fraud');
     expect(acc.status).toBe('alert');
     expect(Math.abs(acc.value! - realized.value!)).toBeLessThan(1e-12);
+  });
+
+  it('the README query lines up estimated and realized accuracy by window', async () => {
+    await writeScores(store, [...(await morning(SHIFT_DAY + 1)).estimated, ...(await morning(SHIFT_DAY + 8)).estimated]);
+    const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
+    const start = readme.indexOf('### Quality before labels');
+    const section = readme.slice(start, readme.indexOf('### Champion vs canary', start));
+    const queries = [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(queries).toHaveLength(1);
+    const r = await runReadOnlySql(store, queries[0]!);
+    const day20 = r.rows.filter((row) => String(row.window_start).startsWith(storyDay(SHIFT_DAY).start.toISOString().slice(0, 10)));
+    expect(day20.map((row) => [row.metric, row.status])).toEqual([
+      ['estimated_accuracy', 'alert'],
+      ['realized_accuracy', 'ok'],
+    ]);
   });
 });
