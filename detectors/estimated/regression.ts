@@ -67,6 +67,14 @@ export async function fitRegression(store: Store, src: Source, bins: number, sig
     abs += r.a1;
     sq += r.s1;
   }
+  // A bin the reference left empty (the top one, when the largest prediction is an edge)
+  // borrows its nearest filled neighbour below (above for the first).
+  for (let b = 0; b < k; b++) {
+    if (ref.n[b]! > 0) continue;
+    const from = [...Array(k).keys()].filter((j) => ref.n[j]! > 0).sort((x, y) => Math.abs(x - b) - Math.abs(y - b) || x - y)[0];
+    if (from === undefined) continue;
+    for (const key of ['n', 'mae', 'mse', 'varAbs', 'varSq'] as const) ref[key][b] = ref[key][from]!;
+  }
   ref.values = { mae: abs / n, rmse: Math.sqrt(sq / n) };
   return { calibration: { cls: '', method: 'residual_bins', edges, values: ref.mae, nRef: n, positives: abs, cvBrier: null }, reference: ref };
 }

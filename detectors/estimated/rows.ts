@@ -80,7 +80,8 @@ function judge(c: RowContext, metric: string, value: number | null, refValue: nu
   if (n < c.minCount) return { status: 'insufficient_data', threshold: null };
   if (value === null) return { status: 'no_data', threshold: null };
   if (refValue === null) return { status: 'ok', threshold: null };
-  const beyondBand = (gap: number) => band === null || gap > band;
+  // Without a band (nothing in the window to average over) the estimate is not judged.
+  const beyondBand = (gap: number) => band !== null && gap > band;
   if (LOWER_IS_BETTER.has(metric)) {
     const threshold = refValue * c.errorRatio;
     return { status: value >= threshold && value > refValue && beyondBand(value - refValue) ? 'alert' : 'ok', threshold };

@@ -28,7 +28,7 @@ export async function staleness(store: Store, job: StalenessJob, ctx: DetectorCo
   const w = ctx.window;
   const live = await store.query<Live>(
     `SELECT p.model AS model, p.model_version AS model_version, p.n AS n,
-            toUnixTimestamp64Milli(least(l.first_seen, p.first)) AS first_seen, toUnixTimestamp64Milli(greatest(l.last_seen, p.last)) AS last_seen
+            toUnixTimestamp64Milli(least(ifNull(l.first_seen, p.first), p.first)) AS first_seen, toUnixTimestamp64Milli(greatest(ifNull(l.last_seen, p.last), p.last)) AS last_seen
      FROM (SELECT model, model_version, count() AS n, min(ts) AS first, max(ts) AS last FROM predictions
            WHERE ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')
            GROUP BY model, model_version) AS p

@@ -235,6 +235,20 @@ describe('regression: the residual table per prediction bin', () => {
   });
 });
 
+describe('regression: a bin the reference left empty', () => {
+  it('borrows its neighbour rather than reading an error of 0', async () => {
+    // Reference predictions 10 and 20 (20 each), |residual| 2: the only edge is 20, so the bin above it is empty.
+    await generatePredictions(store, { model: 'reg2', version: 'v1', start: REF.from, n: 40, stepMs: 60_000, eventId: "concat('r2ref-', toString(number))", prediction: "''", predictionNum: 'if(number < 20, 10., 20.)' });
+    await store.command(
+      `INSERT INTO labels (event_id, model, label, label_num, ts, source, kafka_topic, kafka_partition, kafka_offset)
+       SELECT concat('r2ref-', toString(number)), 'reg2', '', if(number < 20, 12., 18.), toDateTime64('2026-10-01 02:00:00', 3, 'UTC'), 'test', '', -1, -1 FROM numbers(40)`,
+    );
+    await generatePredictions(store, { model: 'reg2', version: 'v1', start: CUR.start.toISOString(), n: 10, stepMs: 60_000, eventId: "concat('r2cur-', toString(number))", prediction: "''", predictionNum: '30.' });
+    const rows = await run(job({ name: 'reg2', model: 'reg2', residual_bins: 2, task: 'regression' }));
+    expect(pick(rows, 'v1', 'estimated_mae', '', 'reg2').value).toBe(2);
+  });
+});
+
 describe('config', () => {
   it('parses as a detectors.jobs kind with its defaults', () => {
     const c = parseConfig({ detectors: { jobs: [{ name: 'cbpe', kind: 'estimated_quality' }] } });
