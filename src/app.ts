@@ -25,6 +25,7 @@ import { ModelMetricsCollector } from './metrics/model-collector.ts';
 import { ModelMetrics } from './metrics/model-metrics.ts';
 import { createRegistry } from './metrics/registry.ts';
 import { ScoreGauges } from './metrics/score-gauges.ts';
+import { VersionAgeGauges } from './metrics/version-age.ts';
 import { buildJobs } from './scheduler/build-jobs.ts';
 import { clickhouseLease, soleLeader } from './scheduler/lease.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -76,6 +77,8 @@ export function createApp(config: Config, opts: AppOptions): App {
   });
   const scoreGauges = new ScoreGauges(registry);
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));
+  const versionAge = new VersionAgeGauges(registry);
+  scheduler.onScores(async (run) => versionAge.update(run.scores));
   const alerting = new AlertingComponent({ config: config.alerts, store, logger: logger.child({ component: 'alerting' }), registry });
   scheduler.onScores(async (run) => {
     await alerting.evaluate(run);
