@@ -5,8 +5,11 @@ import type { Config } from '../config/schema.ts';
 import { pickSecret } from '../core/config/secret.ts';
 import type { Logger } from '../core/log/logger.ts';
 import { parseDuration } from '../core/util/duration.ts';
+import { registerCodecs } from './codecs/index.ts';
 
 export function createKafka(cfg: Config['kafka'], logger: Logger, clientIdSuffix = ''): Kafka {
+  // kafkajs ships gzip only: every codec, guarded against poison batches.
+  registerCodecs();
   let sasl: SASLOptions | undefined;
   if (cfg.sasl) {
     const password = pickSecret(cfg.sasl.password, cfg.sasl.password_file)?.reveal() ?? '';
