@@ -225,6 +225,12 @@ export class IngestConsumer implements Component {
       this.#lastError = describeError(e.payload.error).slice(0, 300);
       crashed(e.payload.error);
     });
+    // A fetch whose records were all filtered out (aborted transactions, the
+    // commit and abort markers) never reaches eachBatch: commit past it anyway,
+    // so the group's offset (and lag) reaches the end of a transactional topic.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      if (e.payload.batchSize === 0) this.#passFiltered(e.payload.topic, e.payload.partition, e.payload.lastOffset);
+    });
     consumer.on(consumer.events.REBALANCING, () => {
       logger.info('consumer group rebalancing', { group: kc.group_id });
     });
@@ -410,6 +416,14 @@ export class IngestConsumer implements Component {
       kafka: { topic, partition, nextOffset: String(Number(batch.lastOffset()) + 1), epoch },
     };
     buffer.append(chunk);
+  }
+
+  #passFiltered(topic: string, partition: number, lastOffset: string): void {
+    const table = this.#tableOf.get(topic);
+    if (!table || this.#state !== 'joined' || !/^\d+$/.test(lastOffset)) return;
+    // A chunk without rows: stored (in order, after the partition's earlier
+    // chunks) it only moves the commit.
+    this.#o.buffer.append({ table, source: 'kafka', body: Buffer.alloc(0), rows: 0, kafka: { topic, partition, nextOffset: String(Number(lastOffset) + 1), epoch: this.#epoch } });
   }
 
   /**
