@@ -435,7 +435,7 @@ case "${1:-}" in
     [[ $# -ge 1 ]] || { echo "usage: $0 run-class CLASS [ARGS...]" >&2; exit 2; }
     require_java
     fetch_jars
-    tool_log=$(mktemp -t dw-kafka-tool-log-XXXXXX)
+    tool_log=$(mktemp --suffix=.properties -t dw-kafka-tool-log-XXXXXX)
     trap 'rm -f "$tool_log"' EXIT
     if (( KAFKA_MAJOR >= 4 )); then
       printf '%s\n' 'status = warn' 'appender.err.type = Console' 'appender.err.name = err' 'appender.err.target = SYSTEM_ERR' \

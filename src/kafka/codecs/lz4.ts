@@ -24,14 +24,17 @@ class Output {
   ) {
     this.buf = new Uint8Array(Math.max(16, Math.min(initial, cap)));
   }
-  /** Room for n more bytes, or a too_large error past the cap. */
-  reserve(n: number): void {
-    const need = this.pos + n;
-    if (need > this.cap) throw tooLarge(this.cap);
+  /** Capacity for `need` bytes in all (need <= cap, checked by the callers). */
+  grow(need: number): void {
     if (need <= this.buf.length) return;
     const next = new Uint8Array(Math.min(this.cap, Math.max(need, this.buf.length * 2)));
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+  }
+  /** Room for n more bytes, or a too_large error past the cap. */
+  reserve(n: number): void {
+    if (this.pos + n > this.cap) throw tooLarge(this.cap);
+    this.grow(this.pos + n);
   }
 }
 
@@ -43,10 +46,16 @@ function le32(b: Uint8Array, i: number): number {
 /**
  * One LZ4 block (sequences of literals and matches) from src[ip, end) into
  * out. Matches may reach back into earlier blocks of the same frame (linked
- * blocks); every read and write is bounds-checked.
+ * blocks); every read and write is bounds-checked. Short copies go byte by
+ * byte: most sequences are a few bytes, and a subarray per copy costs more.
  */
 function decodeBlock(src: Uint8Array, ip: number, end: number, out: Output, blockMax: number): void {
-  const limit = out.pos + blockMax;
+  const room = Math.min(blockMax, out.cap - out.pos);
+  out.grow(out.pos + room);
+  const buf = out.buf;
+  const limit = out.pos + room;
+  const overflow = (): Error => (room < blockMax ? tooLarge(out.cap) : corrupt('lz4: block decodes past its maximum size'));
+  let op = out.pos;
   while (ip < end) {
     const token = src[ip++]!;
     let lit = token >>> 4;
@@ -59,16 +68,19 @@ function decodeBlock(src: Uint8Array, ip: number, end: number, out: Output, bloc
       } while (b === 255);
     }
     if (ip + lit > end) throw corrupt('lz4: literals run past the block');
-    if (out.pos + lit > limit) throw corrupt('lz4: block decodes past its maximum size');
-    out.reserve(lit);
-    out.buf.set(src.subarray(ip, ip + lit), out.pos);
-    ip += lit;
-    out.pos += lit;
+    if (op + lit > limit) throw overflow();
+    if (lit < 32) {
+      for (let k = 0; k < lit; k++) buf[op++] = src[ip++]!;
+    } else {
+      buf.set(src.subarray(ip, ip + lit), op);
+      ip += lit;
+      op += lit;
+    }
     if (ip >= end) break; // the last sequence holds literals only
     if (ip + 2 > end) throw corrupt('lz4: truncated match offset');
     const offset = src[ip]! | (src[ip + 1]! << 8);
     ip += 2;
-    if (offset === 0 || offset > out.pos) throw corrupt('lz4: match offset out of range');
+    if (offset === 0 || offset > op) throw corrupt('lz4: match offset out of range');
     let len = token & 15;
     if (len === 15) {
       let b: number;
@@ -79,18 +91,17 @@ function decodeBlock(src: Uint8Array, ip: number, end: number, out: Output, bloc
       } while (b === 255);
     }
     len += 4;
-    if (out.pos + len > limit) throw corrupt('lz4: block decodes past its maximum size');
-    out.reserve(len);
-    const buf = out.buf;
-    let from = out.pos - offset;
-    if (offset >= len) {
-      buf.copyWithin(out.pos, from, from + len);
-      out.pos += len;
+    if (op + len > limit) throw overflow();
+    let from = op - offset;
+    if (len >= 32 && offset >= len) {
+      buf.copyWithin(op, from, from + len);
+      op += len;
     } else {
-      // Overlapping match (a run): byte by byte, as the format defines it.
-      for (let k = 0; k < len; k++) buf[out.pos++] = buf[from++]!;
+      // Short, or overlapping (a run): byte by byte, as the format defines it.
+      for (let k = 0; k < len; k++) buf[op++] = buf[from++]!;
     }
   }
+  out.pos = op;
 }
 
 /** Decode one frame at src[i]; returns the index after it. */
@@ -151,7 +162,9 @@ function decodeFrame(src: Uint8Array, i: number, out: Output): number {
 }
 
 /** Decompress LZ4 frames (and skip skippable frames), producing at most `cap` bytes. */
-export function lz4Decompress(src: Uint8Array, cap: number): Buffer {
+export function lz4Decompress(input: Uint8Array, cap: number): Buffer {
+  // A plain Uint8Array view: element access on one array type stays monomorphic.
+  const src = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const out = new Output(src.length * 4, cap);
   let i = 0;
   let frames = 0;
