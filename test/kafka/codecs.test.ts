@@ -1,6 +1,8 @@
 // The codecs one by one: round trips, the framings each producer writes, the
 // decompression cap, and that malformed input only ever raises an
 // UndecodableBatchError (never a RangeError or a hang) under seeded fuzzing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32c, xxhash32 } from '../../src/kafka/codecs/checksums.ts';
@@ -63,6 +65,23 @@ function fuzz(valid: Buffer, decode: (b: Buffer) => unknown, seed: number, round
   }
   return { ok, refused };
 }
+
+describe('what the Java client writes (test/fixtures/kafka-codecs)', () => {
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'kafka-codecs');
+  const input = readFileSync(join(dir, 'input.ndjson'));
+  const fixture = (name: string) => readFileSync(join(dir, name));
+  it('decodes lz4 frames (plain, with block checksums, with the pre-0.10 header checksum), xerial snappy and zstd-jni', () => {
+    for (const name of ['java-lz4.bin', 'java-lz4-blockchecksum.bin', 'java-lz4-brokenhc.bin']) expect(lz4Decompress(fixture(name), MiB).equals(input), name).toBe(true);
+    // The broken variant really is different: its header checksum byte differs from the standard one.
+    expect(fixture('java-lz4-brokenhc.bin')[6]).not.toBe(fixture('java-lz4.bin')[6]);
+    expect(snappyDecompress(fixture('java-snappy.bin'), MiB).equals(input)).toBe(true);
+    expect(zstdDecompress(fixture('java-zstd.bin'), MiB).equals(input)).toBe(true);
+    // And the cap holds for them too.
+    expectCause(() => lz4Decompress(fixture('java-lz4.bin'), 100_000), 'too_large');
+    expectCause(() => snappyDecompress(fixture('java-snappy.bin'), 100_000), 'too_large');
+    expectCause(() => zstdDecompress(fixture('java-zstd.bin'), 100_000), 'too_large');
+  });
+});
 
 describe('checksums', () => {
   it('match the reference vectors', () => {
