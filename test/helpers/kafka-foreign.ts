@@ -44,9 +44,10 @@ function runWithInput(cmd: string, args: string[], input: string | Buffer, env: 
  * kcat (librdkafka) producing `lines` (one message each, key before a tab)
  * to one partition. All lines share the headers given; librdkafka batches
  * them (linger) into as few record batches as it can, compressed with codec.
+ * (kcat waits out linger.ms before it exits, so it is 2 s, not more.)
  */
 export async function kcatProduce(brokers: string[], topic: string, codec: Codec, lines: Line[], opts: { partition?: number; headers?: Record<string, string>; extra?: string[] } = {}): Promise<void> {
-  const args = ['-P', '-b', brokers.join(','), '-t', topic, '-p', String(opts.partition ?? 0), '-z', codec, '-K', '\t', '-X', 'linger.ms=200', '-X', 'batch.num.messages=100000'];
+  const args = ['-P', '-b', brokers.join(','), '-t', topic, '-p', String(opts.partition ?? 0), '-z', codec, '-K', '\t', '-X', 'linger.ms=2000', '-X', 'batch.num.messages=100000'];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
   args.push(...(opts.extra ?? []));
   const input = lines.map((l) => `${l.key ?? ''}\t${l.value}\n`).join('');
@@ -55,7 +56,7 @@ export async function kcatProduce(brokers: string[], topic: string, codec: Codec
 
 /** kcat producing each file as one message (file mode), e.g. Arrow IPC streams. */
 export async function kcatProduceFiles(brokers: string[], topic: string, codec: Codec, files: string[], opts: { partition?: number; key?: string; headers?: Record<string, string> } = {}): Promise<void> {
-  const args = ['-P', '-b', brokers.join(','), '-t', topic, '-p', String(opts.partition ?? 0), '-z', codec, '-X', 'linger.ms=200'];
+  const args = ['-P', '-b', brokers.join(','), '-t', topic, '-p', String(opts.partition ?? 0), '-z', codec, '-X', 'linger.ms=2000'];
   if (opts.key !== undefined) args.push('-k', opts.key);
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
   await run('kcat', [...args, ...files], { timeout: 120_000 });
@@ -86,7 +87,7 @@ export async function consoleProduce(brokers: string[], topic: string, codec: Co
   const producer = v4 ? '--command-property' : '--producer-property';
   const args = [join(REPO_ROOT, 'scripts/kafka.sh'), 'run-class', consoleProducerClass(), '--bootstrap-server', brokers.join(','), '--topic', topic, '--compression-codec', codec];
   args.push(reader, 'parse.key=true', reader, 'parse.headers=true', reader, 'ignore.error=false');
-  args.push(producer, 'linger.ms=500', producer, 'batch.size=1048576', producer, 'acks=all');
+  args.push(producer, 'linger.ms=10000', producer, 'batch.size=1048576', producer, 'acks=all');
   for (const [k, v] of Object.entries(opts.extraProps ?? {})) args.push(producer, `${k}=${v}`);
   // headers.delimiter and key.separator are both tabs: "h1:v1,h2:v2<TAB>key<TAB>value".
   const input = lines
