@@ -133,10 +133,10 @@ export class IngestConsumer implements Component {
       case 'restarting': {
         const at = this.#backoff.nextAt;
         const when = at === null ? 'now' : `in ${(Math.max(0, at - Date.now()) / 1000).toFixed(1)}s`;
-        return { ready: false, reason: `consumer failed ${this.#backoff.failures} time(s) in a row, next attempt ${when}; last error: ${this.#lastError}` };
+        return { ready: false, reason: `consumer on ${this.#o.kafkaConfig.brokers.join(',')} failed ${this.#backoff.failures} time(s) in a row, next attempt ${when}; last error: ${this.#lastError}` };
       }
       default:
-        return { ready: false, reason: this.#state };
+        return { ready: false, reason: `${this.#state} (group ${this.#o.kafkaConfig.group_id} on ${this.#o.kafkaConfig.brokers.join(',')})` };
     }
   }
 
