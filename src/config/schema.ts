@@ -162,6 +162,13 @@ export const kafkaSchema = z
     fetch_max_bytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('Upper bound of one fetch response from a broker.'),
     fetch_max_bytes_per_partition: z.number().int().min(1024).default(8 * 1024 * 1024).describe('Upper bound of the data one fetch returns per partition.'),
     fetch_max_wait: duration('500ms').describe('How long a broker may hold a fetch waiting for data.'),
+    dead_letter_compression: z
+      .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+      .default('none')
+      .describe('Compression of the record batches written to the dead-letter topic.'),
+    restart_backoff_initial: duration('1s').describe('Ceiling of the first delay before a failed consumer is recreated; each failure in a row doubles it (with jitter).'),
+    restart_backoff_max: duration('60s').describe('Largest delay between attempts to recreate a failed consumer.'),
+    restart_healthy_after: duration('60s').describe('A consumer in its group this long counts as healthy: its next failure restarts the backoff from restart_backoff_initial.'),
   })
   .prefault({});
 

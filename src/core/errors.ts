@@ -18,7 +18,9 @@ export const ERROR_CODES = {
   DW_INGEST_BUFFER_FULL: 'The ingest buffer is full (ClickHouse slow or down): Kafka partitions are paused and HTTP ingest answers 503 with Retry-After.',
   DW_INGEST_DLQ_FAILED: 'Writing to the dead-letter topic failed; the partition waits and retries, committing nothing past the message.',
   DW_INGEST_COMMIT_FAILED: 'Committing Kafka offsets failed (usually during a rebalance); the rows are stored and are skipped when Kafka delivers them again.',
-  DW_INGEST_CONSUMER_FAILED: 'The Kafka consumer stopped on an error; it is recreated with capped backoff.',
+  DW_INGEST_CONSUMER_FAILED: 'The Kafka consumer stopped on an error; it is recreated with exponential backoff (reset after a healthy period), and /readyz says why.',
+  DW_INGEST_UNDECODABLE_BATCH:
+    'A Kafka record batch could not be decoded (unknown codec, failed CRC, corrupt compressed data, or a decompression bomb); it went to the dead-letter topic as one record and the partition went on past it.',
   DW_SHUTDOWN_TIMEOUT: 'Draining did not finish before the shutdown deadline.',
   DW_USAGE: 'The command line was invalid.',
   DW_INPUT: 'An input file could not be read, was empty, or has no column in common with the other file.',

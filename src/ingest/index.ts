@@ -65,7 +65,9 @@ export function createIngest(config: Pick<Config, 'kafka' | 'ingest'>, deps: Ing
       ingestConfig: ic,
       buffer,
       store: deps.store,
-      deadLetters: deps.deadLetters ?? new KafkaDeadLetters(deps.kafka, config.kafka.topics.dead_letter, logger, metrics, parseDuration(config.kafka.connect_retry_max)),
+      deadLetters:
+        deps.deadLetters ??
+        new KafkaDeadLetters(deps.kafka, config.kafka.topics.dead_letter, logger, metrics, parseDuration(config.kafka.connect_retry_max), config.kafka.dead_letter_compression),
       metrics,
       logger,
     });
