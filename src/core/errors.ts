@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   DW_STORE_UNREACHABLE: 'ClickHouse could not be reached.',
   DW_STORE_QUERY: 'A ClickHouse query failed.',
   DW_STORE_LOCKED: 'The embedded store data directory is held by another process.',
+  DW_STORE_ENGINE_MISSING: 'The embedded engine (the optional chdb package) is needed but not installed.',
   DW_MIGRATION_FAILED: 'A schema migration failed to apply.',
   DW_MIGRATION_CHANGED: 'An applied migration file was edited after it was applied.',
   DW_KAFKA_UNREACHABLE: 'The Kafka brokers could not be reached.',
@@ -27,7 +28,7 @@ export const ERROR_CODES = {
   DW_ALERT_STATE: 'Alert state, silences or the notification log could not be read or written.',
   DW_ALERT_SILENCE_INVALID: 'A silence was rejected: bad matchers, times, or missing author or comment.',
   DW_ALERT_SILENCE_NOT_FOUND: 'No silence has the given id.',
-  DW_ALERT_NO_ROLLBACK_TARGET: 'A rollback was due but no other version of the model has a healthy record; nothing was sent.',
+  DW_ALERT_NO_ROLLBACK_TARGET: 'A rollback was due but no other version of the model has a healthy record; it was recorded (state no_target), not sent.',
   DW_ALERT_SIGNATURE: 'A webhook signature did not verify (wrong secret, altered body, or timestamp outside the tolerance).',
 } as const;
 
