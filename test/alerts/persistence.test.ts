@@ -29,7 +29,9 @@ describe('alert state in ClickHouse', () => {
     const config = alertsSchema.parse({ rules: [{ name: 'drift', match: { metric: 'psi' }, thresholds: { critical: 0.25 }, for: 2 }] });
     const clock = new ManualClock();
     const a = new AlertEngine({ config, state: new ClickHouseAlertStateStore(store), health: new ClickHouseVersionHealthStore(store), clock, logger: silentLogger });
-    await a.evaluate(run([{ value: 0.3, feature: 'x', model: EVIL }, { value: 0.3, feature: 'y' }, { value: 0.3, feature: 'z' }]));
+    const first = run([{ value: 0.3, feature: 'x', model: EVIL }, { value: 0.3, feature: 'y' }, { value: 0.3, feature: 'z' }]);
+    // With its window, so the window an alert last judged is stored and restored too.
+    await a.evaluate({ ...first, window_start: '2026-11-23T17:00:00.000Z', window_end: '2026-11-23T18:00:00.000Z' });
     clock.advance(3_600_000);
     await a.evaluate(run([{ value: 0.3, feature: 'x', model: EVIL }, { value: 0.3, feature: 'z' }]));
     clock.advance(3_600_000);
