@@ -279,7 +279,8 @@ export class AlertEngine {
     const windowStart = run.window_start !== undefined && !Number.isNaN(Date.parse(run.window_start)) ? Date.parse(run.window_start) : runAt;
     const windowEnd = run.window_end !== undefined && !Number.isNaN(Date.parse(run.window_end)) ? Date.parse(run.window_end) : runAt;
     for (const row of run.scores) {
-      if (isSilentStatus(row.status)) continue;
+      // Model-level rows (version '': a model's total volume, unknown labels) judge no version.
+      if (isSilentStatus(row.status) || row.model_version === '') continue;
       const k = JSON.stringify([row.model, row.model_version, row.detector]);
       let h = byVersion.get(k);
       if (!h) {

@@ -27,7 +27,8 @@ export interface VersionHealthStore {
   /**
    * The newest version of `model` other than `current` whose record of its
    * latest window is healthy for every detector; null when none is (a fresh
-   * install, or every other version unhealthy).
+   * install, or every other version unhealthy). Model-level records (version
+   * '') are never a target.
    */
   lastHealthyVersion(model: string, current: string): Promise<string | null>;
 }
@@ -42,7 +43,7 @@ export class MemoryVersionHealthStore implements VersionHealthStore {
   async lastHealthyVersion(model: string, current: string): Promise<string | null> {
     const latest = new Map<string, VersionHealth>();
     for (const r of this.rows) {
-      if (r.model !== model || r.model_version === current) continue;
+      if (r.model !== model || r.model_version === current || r.model_version === '') continue;
       const k = JSON.stringify([r.model_version, r.detector]);
       const prev = latest.get(k);
       if (!prev || windowEnd(r) > windowEnd(prev) || (windowEnd(r) === windowEnd(prev) && r.run_at >= prev.run_at)) latest.set(k, r);
@@ -85,7 +86,7 @@ FROM
 (
     SELECT model_version, detector, max(window_end) AS last_window, argMax(healthy, (window_end, run_at)) AS last_healthy
     FROM alert_version_health
-    WHERE model = {model:String} AND model_version != {current:String}
+    WHERE model = {model:String} AND model_version != {current:String} AND model_version != ''
     GROUP BY model_version, detector
 )
 GROUP BY model_version

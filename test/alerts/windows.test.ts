@@ -75,6 +75,15 @@ describe('alerts per window', () => {
     ]);
   });
 
+  it("model-level rows (version '', e.g. a model's total volume) record no version health, so they are never a rollback target", async () => {
+    const { e, health } = engine([rule]);
+    const r = run([{ model_version: '', feature: '', metric: 'volume_ratio', detector: 'volume', value: 1, status: 'ok' }, { model_version: 'v11', value: 0.01 }]);
+    await e.evaluate(r);
+    expect(health.rows.map((h) => h.model_version)).toEqual(['v11']);
+    await health.record([{ ...health.rows[0]!, model_version: '', run_at: health.rows[0]!.run_at + 1 }]);
+    expect(await health.lastHealthyVersion('fraud', 'v13')).toBe('v11');
+  });
+
   it('runs that do not say their window count run by run, as before', async () => {
     const { e } = engine([rule]);
     await e.evaluate(run([{ value: 0.3 }]));
