@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoreRow } from '../../src/core/score.ts';
 import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
+import { ScoreGauges } from '../../src/metrics/score-gauges.ts';
 import type { DetectorJob, RunContext } from '../../src/scheduler/job.ts';
 import { soleLeader } from '../../src/scheduler/lease.ts';
 import { Scheduler, type ScoredRun } from '../../src/scheduler/scheduler.ts';
@@ -74,10 +75,15 @@ function countingJob(name: string, model: string): DetectorJob & { calls: RunCon
 }
 
 function scheduler(jobs: DetectorJob[], now: number, opts: { maxCatchup?: number; maxLatenessMs?: number } = {}) {
-  const s = new Scheduler({ store: () => store, jobs, logger: silentLogger, registry: createRegistry({ defaultMetrics: false }), lease: soleLeader, maxCatchup: opts.maxCatchup ?? 24, maxLatenessMs: opts.maxLatenessMs ?? 6 * H, now: () => now });
+  const registry = createRegistry({ defaultMetrics: false });
+  const s = new Scheduler({ store: () => store, jobs, logger: silentLogger, registry, lease: soleLeader, maxCatchup: opts.maxCatchup ?? 24, maxLatenessMs: opts.maxLatenessMs ?? 6 * H, now: () => now });
   const heard: ScoredRun[] = [];
   s.onScores(async (r) => void heard.push(r));
-  return { s, heard };
+  // The daemon's gauges listen the same way.
+  const gauges = new ScoreGauges(registry);
+  s.onScores(async (r) => gauges.update(r.scores));
+  const gauge = async (model: string) => (await registry.getSingleMetric('driftwatch_drift_score')!.get()).values.find((v) => v.labels.model === model)?.value;
+  return { s, heard, gauge };
 }
 
 const hhmm = (iso: string) => iso.slice(11, 16);
@@ -112,9 +118,10 @@ describe('late data', () => {
     const j = countingJob('late', 'm-late');
     const now = Date.parse('2026-11-25T10:20:00Z');
     await predictions('m-late', ['2026-11-25T07:10:00Z', '2026-11-25T09:30:00Z']);
-    const { s, heard } = scheduler([j], now, { maxCatchup: 24 });
+    const { s, heard, gauge } = scheduler([j], now, { maxCatchup: 24 });
     const first = await s.tick(j, 'catchup');
     expect(first.map((r) => hhmm(r.window_end))).toEqual(['08:00', '10:00']);
+    expect(await gauge('m-late')).toBe(1);
     expect(await s.tick(j, 'schedule')).toEqual([]);
 
     // Late: two more for 07:00-08:00 (ended 2h20m ago), one for 01:00-02:00 (ended 8h20m ago: past max_lateness).
@@ -123,6 +130,8 @@ describe('late data', () => {
     expect(again.map((r) => [hhmm(r.window_end), r.trigger, r.status])).toEqual([['08:00', 'late', 'ok']]);
     expect(heard.at(-1)).toMatchObject({ trigger: 'late', window_start: '2026-11-25T07:00:00.000Z', window_end: '2026-11-25T08:00:00.000Z' });
     expect(heard.at(-1)?.scores[0]?.value).toBe(3);
+    // The gauge keeps the newest window's value (09:00-10:00), not the re-scored older one's.
+    expect(await gauge('m-late')).toBe(1);
 
     // Both runs' rows are kept; only the newest is current.
     const rows = await store.query<{ run_id: string; value: number; current: number }>(
