@@ -171,6 +171,22 @@ describe('persistence and health', () => {
     expect(state.transitions.at(-1)).toMatchObject({ from: 'firing', to: 'resolved', run_id: 'rule-removed' });
   });
 
+  it('alerts stored before the detector joined the identity resolve at load (no run can match them again)', async () => {
+    const state = new MemoryAlertStateStore();
+    const a = engine([psi()], { state });
+    await a.e.evaluate(run([{ value: 0.3 }]));
+    const [stored] = [...state.alerts.values()];
+    const { detector: _gone, ...oldLabels } = stored!.labels;
+    state.alerts.set(stored!.fingerprint, { ...stored!, labels: oldLabels });
+    const b = engine([psi()], { state });
+    await b.e.load();
+    expect(b.e.list().map((x) => [x.rule, x.state])).toEqual([['drift', 'resolved']]);
+    expect(state.transitions.at(-1)).toMatchObject({ from: 'firing', to: 'resolved', run_id: 'identity-changed' });
+    // The same score now makes a new alert, with the detector among its labels.
+    await b.e.evaluate(run([{ value: 0.3 }]));
+    expect(b.e.firing().map((x) => x.labels.detector)).toEqual(['drift']);
+  });
+
   it('a failed save leaves the engine as it was, so the next run retries', async () => {
     const { e, state } = engine([psi()]);
     state.failSave = true;
