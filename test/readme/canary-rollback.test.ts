@@ -3,7 +3,7 @@
 // window, canary-vs-champion against v11) and its Rules and Actions blocks
 // (only the deploy hook's host rewritten to a loopback receiver). A champion
 // (v11) and a drifted canary (v12, tags.deployment = canary) are logged over
-// HTTP for three hours; the detectors run hour by hour; the rule
+// HTTP for two hours; the detectors run hour by hour; the rule
 // `match: { metric: psi, tags: { deployment: canary } }` fires on the canary's
 // drift scores at the second breaching window, and the deploy hook receives
 // one rollback, signed (checked with the README's own verify function),
@@ -25,9 +25,9 @@ const log = captureLogger('info');
 let deploy: Receiver;
 let daemon: RunningDaemon;
 let raw: Record<string, unknown>;
-// Three complete hours before the current one.
+// The two complete hours before the current one.
 const END = Math.floor(Date.now() / H) * H;
-const WINDOWS = [END - 2 * H, END - H, END].map((end) => ({ start: end - H, end }));
+const WINDOWS = [END - H, END].map((end) => ({ start: end - H, end }));
 
 beforeAll(async () => {
   process.env.ROLLBACK_WEBHOOK_SECRET = SECRET;
