@@ -74,6 +74,7 @@ export function createApp(config: Config, opts: AppOptions): App {
     registry,
     lease: config.clickhouse.url ? clickhouseLease(store) : soleLeader,
     maxCatchup: config.scheduler.max_catchup,
+    maxLatenessMs: parseDuration(config.detectors.max_lateness),
   });
   const scoreGauges = new ScoreGauges(registry);
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));

@@ -3,7 +3,8 @@
 // a key is an error rather than a silently ignored setting.
 import { z } from 'zod';
 import { alertsSchema } from '../../alerts/config.ts';
-import { detectorsSchema } from '../../detectors/config.ts';
+import { unproducibleLabels } from '../../alerts/label-check.ts';
+import { detectorsSchema, scoreTagNames } from '../../detectors/config.ts';
 import { gateActionIssues, gatesSchema } from '../../detectors/gate/config.ts';
 import { Secret, secretFile, secretRef } from '../core/config/secret.ts';
 import { SCOPES } from '../http/scopes.ts';
@@ -192,7 +193,12 @@ export const ingestSchema = z
 export const schedulerSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Run detectors on their schedules in this instance (detect --once and backfill work either way).'),
-    max_catchup: z.number().int().min(1).default(24).describe('After downtime, evaluate at most this many missed windows per detector (the newest).'),
+    max_catchup: z
+      .number()
+      .int()
+      .min(1)
+      .default(24)
+      .describe('After downtime, evaluate at most this many missed windows per detector (the newest); on the first start, every complete window among the last this many that has predictions.'),
   })
   .prefault({});
 
@@ -210,9 +216,12 @@ export const configSchema = z.strictObject({
   baselines: baselinesSchema,
   shutdown_timeout: duration('30s').describe('Drain deadline after SIGINT/SIGTERM; past it the process exits non-zero.'),
 })
-  // Across sections: a gate policy's rollback_action names an alerts.actions entry of type rollback.
+  // Across sections: a gate policy's rollback_action names an alerts.actions
+  // entry of type rollback; a rule, route or inhibit matcher naming a label no
+  // detector produces with these jobs can never match: say so with its path.
   .superRefine((c, ctx) => {
     for (const i of gateActionIssues(c.gates, c.alerts.actions)) ctx.addIssue({ code: 'custom', ...i });
+    for (const issue of unproducibleLabels(c.alerts, scoreTagNames(c.detectors))) ctx.addIssue({ code: 'custom', path: ['alerts', ...issue.path], message: issue.message });
   });
 
 export type Config = z.output<typeof configSchema>;
