@@ -21,6 +21,7 @@ export const SQL_TABLES: Readonly<Record<string, string>> = {
   gate_decisions: 'every rollout gate verdict with its checks',
   estimated_calibrations: 'calibration artifacts of estimated quality (CBPE), versioned',
   version_lifetimes: 'first and last sighting of each model version',
+  current_scores: 'view: the scores of each window from its newest run (re-scored windows supersede)',
 };
 
 /** Tables in driftwatch's database that SQL may not read, and why (a test checks every migration table is in one list). */
