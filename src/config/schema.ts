@@ -8,12 +8,9 @@ import { detectorsSchema, scoreTagNames } from '../../detectors/config.ts';
 import { gateActionIssues, gatesSchema } from '../../detectors/gate/config.ts';
 import { Secret, secretFile, secretRef } from '../core/config/secret.ts';
 import { SCOPES } from '../http/scopes.ts';
+import { durationSchema } from '../core/util/duration.ts';
 
-const duration = (d: string) =>
-  z
-    .string()
-    .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 500ms, 30s, 5m, 1h or 7d')
-    .default(d);
+const duration = durationSchema;
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 

@@ -85,7 +85,7 @@ describe('silences over HTTP', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.details.code).toBe('DW_ALERT_SILENCE_INVALID');
     expect(bad.body.details.problems).toEqual(
-      expect.arrayContaining(['duration: must be a duration like 30m, 2h or 1d', 'created_by: required: who creates the silence', 'comment: Invalid input: expected string, received undefined']),
+      expect.arrayContaining(['duration: must be a duration like 500ms, 30s, 5m, 1h or 7d', 'created_by: required: who creates the silence', 'comment: Invalid input: expected string, received undefined']),
     );
     expect((await call('DELETE', '/v1/silences/nope')).status).toBe(404);
     expect((await call('GET', '/v1/silences/nope')).status).toBe(404);
