@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   DW_INGEST_DLQ_FAILED: 'Writing to the dead-letter topic failed; the partition waits and retries, committing nothing past the message.',
   DW_INGEST_COMMIT_FAILED: 'Committing Kafka offsets failed (usually during a rebalance); the rows are stored and are skipped when Kafka delivers them again.',
   DW_INGEST_CONSUMER_FAILED: 'The Kafka consumer stopped on an error; it is recreated with capped backoff.',
+  DW_INGEST_IDEMPOTENCY_KEY: 'An HTTP ingest request was refused for its Idempotency-Key: malformed (400), in use by a request being processed (409), or used before with a different body (422).',
+  DW_INGEST_SPOOL_FAILED: 'HTTP rows ClickHouse had not stored in time could not be written to the local spool (full or failing); the request was answered 503, or a spool entry could not be read at start.',
   DW_SHUTDOWN_TIMEOUT: 'Draining did not finish before the shutdown deadline.',
   DW_USAGE: 'The command line was invalid.',
   DW_INPUT: 'An input file could not be read, was empty, or has no column in common with the other file.',

@@ -256,7 +256,8 @@ class BatchWalker {
     const length = this.rb.int64At(this.nodes, i, 16, 0);
     const nulls = this.rb.int64At(this.nodes, i, 16, 8);
     if (length < 0 || length > 0x7fffffff) bad(`a field node has length ${length}`);
-    if (nulls < 0 || nulls > length) bad(`a field node has ${nulls} nulls in ${length} values`);
+    // -1 (unknown) is what apache-arrow itself writes for a sliced column of nulls.
+    if (nulls < -1 || nulls > length) bad(`a field node has ${nulls} nulls in ${length} values`);
     this.budget.values += length;
     if (this.budget.values > this.budget.maxValues) bad(`more than ${this.budget.maxValues} values for ${this.body.byteLength} bytes of body`);
     return { length, nulls };
