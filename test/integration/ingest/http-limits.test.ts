@@ -36,7 +36,7 @@ describe('HTTP ingest limits', () => {
 
   beforeAll(async () => {
     opened = await openTestStore();
-    harness = await startIngest({ store: opened.store, ingest: { max_http_events: 100_000, max_message_bytes: 64 * 1024 }, clickhouse: { ttl_days: 30 } });
+    harness = await startIngest({ store: opened.store, ingest: { max_http_events: 100_000, max_message_bytes: 64 * 1024 }, clickhouse: { ttl_days: 3650 } });
     server = new HttpServer({ host: '127.0.0.1', port: 0, router: harness.router, registry: harness.registry, logger: silentLogger, readiness: () => ({ ready: true, checks: {} }), liveness: () => ({ state: 'running' }) });
     await server.start();
     base = `http://127.0.0.1:${server.port}`;
@@ -204,10 +204,10 @@ describe('HTTP ingest limits', () => {
   });
 
   it('refuses events older than the retention window (400 expired) instead of storing them for deletion', async () => {
-    const old = { ...freshEvent(1, 'old'), ts: new Date(Date.now() - 31 * 86_400_000).toISOString() };
+    const old = { ...freshEvent(1, 'old'), ts: new Date(Date.now() - 3651 * 86_400_000).toISOString() };
     const r = await post('/v1/predictions', JSON.stringify([freshEvent(0, 'old'), old]));
-    expect(r).toMatchObject({ status: 400, body: { details: { errors: [{ index: 1, reason: 'expired', message: expect.stringContaining('ttl_days = 30') }] } } });
-    const label = await post('/v1/labels', JSON.stringify({ event_id: 'x', model: 'fraud', label: 1, ts: Date.now() - 40 * 86_400_000 }));
+    expect(r).toMatchObject({ status: 400, body: { details: { errors: [{ index: 1, reason: 'expired', message: expect.stringContaining('ttl_days = 3650') }] } } });
+    const label = await post('/v1/labels', JSON.stringify({ event_id: 'x', model: 'fraud', label: 1, ts: Date.now() - 4000 * 86_400_000 }));
     expect(label.body).toMatchObject({ details: { errors: [{ reason: 'expired' }] } });
     expect(await count("SELECT count() AS c FROM predictions WHERE startsWith(event_id, 'old-')")).toBe(0);
   });
