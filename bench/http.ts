@@ -5,7 +5,8 @@
 //   1. sequential: one client posting 5,000-event NDJSON bodies to
 //      POST /v1/predictions one after another, each waiting for its 200;
 //   2. concurrent: 8 clients doing the same at once.
-// Every answer must be 200 with all events stored; at the end count() and
+// Every answer must be 200 with all events stored (http_spool_after is 60 s,
+// so a slow insert is waited for rather than spooled); at the end count() and
 // uniqExact(event_id) of what was sent are checked through /v1/sql. Events
 // (~600 bytes, 20 features) have a ts of now and ids unique to the run.
 // Environment: BENCH_HTTP_SEQUENTIAL_REQUESTS (default 40),
@@ -13,7 +14,7 @@
 // BENCH_HTTP_EVENTS_PER_REQUEST (default 5000), BENCH_HTTP_CLIENTS (default 8).
 // The last line is `RESULT {...}`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -44,8 +45,8 @@ function bodies(prefix: string, requests: number): Buffer[] {
 async function startDaemon(dir: string): Promise<{ child: ChildProcess; base: string; output: () => string }> {
   const port = await freePort();
   const config = join(dir, 'driftwatch.yaml');
-  writeFileSync(config, stringify({ data_dir: join(dir, 'data'), http: { port }, log: { level: 'warn' }, kafka: { enabled: false }, scheduler: { enabled: false } }));
-  const child = spawn(process.execPath, [join(REPO, 'bin/driftwatch.mjs'), 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(config, stringify({ data_dir: join(dir, 'data'), http: { port }, log: { level: 'warn' }, kafka: { enabled: false }, scheduler: { enabled: false }, ingest: { http_spool_after: '60s' } }));
+  const child = spawn(process.execPath, [...(process.env.BENCH_HTTP_DAEMON_NODE_OPTIONS ?? '').split(' ').filter(Boolean), join(REPO, 'bin/driftwatch.mjs'), 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -57,6 +58,16 @@ async function startDaemon(dir: string): Promise<{ child: ChildProcess; base: st
     const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
     if (ready) return { child, base, output: () => out };
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** CPU seconds (user + system) the daemon process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
   }
 }
 
@@ -91,6 +102,8 @@ async function main(): Promise<void> {
     await post(daemon.base, bodies(`warm-${run}`, 1)[0]!);
 
     const latencies: number[] = [];
+    const pid = daemon.child.pid;
+    let cpu0 = cpuSeconds(pid);
     let t0 = performance.now();
     for (const b of seqBodies) {
       const s = performance.now();
@@ -99,8 +112,12 @@ async function main(): Promise<void> {
     }
     const seqMs = performance.now() - t0;
     const sequential = (SEQ_REQUESTS * PER_REQUEST) / (seqMs / 1000);
-    say(`sequential: ${SEQ_REQUESTS * PER_REQUEST} events in ${(seqMs / 1000).toFixed(2)} s = ${Math.round(sequential)} events/s; request p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p95 ${percentile(latencies, 0.95).toFixed(0)} ms`);
+    const seqCpu = cpuSeconds(pid) - cpu0;
+    say(
+      `sequential: ${SEQ_REQUESTS * PER_REQUEST} events in ${(seqMs / 1000).toFixed(2)} s = ${Math.round(sequential)} events/s; request p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p95 ${percentile(latencies, 0.95).toFixed(0)} ms; daemon CPU ${((seqCpu / (SEQ_REQUESTS * PER_REQUEST)) * 1e6).toFixed(1)} µs/event`,
+    );
 
+    cpu0 = cpuSeconds(pid);
     t0 = performance.now();
     await Promise.all(
       concBodies.map(async (mine) => {
@@ -109,7 +126,10 @@ async function main(): Promise<void> {
     );
     const concMs = performance.now() - t0;
     const concurrent = (CLIENTS * CONC_REQUESTS * PER_REQUEST) / (concMs / 1000);
-    say(`concurrent (${CLIENTS} clients): ${CLIENTS * CONC_REQUESTS * PER_REQUEST} events in ${(concMs / 1000).toFixed(2)} s = ${Math.round(concurrent)} events/s`);
+    const concCpu = cpuSeconds(pid) - cpu0;
+    say(
+      `concurrent (${CLIENTS} clients): ${CLIENTS * CONC_REQUESTS * PER_REQUEST} events in ${(concMs / 1000).toFixed(2)} s = ${Math.round(concurrent)} events/s; daemon CPU ${((concCpu / (CLIENTS * CONC_REQUESTS * PER_REQUEST)) * 1e6).toFixed(1)} µs/event`,
+    );
 
     const [seqRow] = await sql(daemon.base, `SELECT count() AS n, uniqExact(event_id) AS u FROM predictions WHERE startsWith(event_id, 'seq-${run}-')`);
     const [concRow] = await sql(daemon.base, `SELECT count() AS n, uniqExact(event_id) AS u FROM predictions WHERE startsWith(event_id, 'conc-${run}-')`);

@@ -80,10 +80,20 @@ function checkRetention(ts: number, limits: EncodeLimits): Rejection | null {
   return reject('expired', `ts ${formatTs(ts)} is older than the retention window (clickhouse.ttl_days = ${days}): it would be deleted at once`);
 }
 
+// Events of one batch mostly share their second: keep the text of the last one.
+let lastSecond = NaN;
+let lastPrefix = '';
+
 /** `YYYY-MM-DD hh:mm:ss.sss` in UTC: parsed the same by every date_time_input_format. */
 export function formatTs(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.slice(0, 10) + ' ' + iso.slice(11, 23);
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    lastPrefix = iso.slice(0, 10) + ' ' + iso.slice(11, 20);
+    lastSecond = second;
+  }
+  const frac = ms - second * 1000;
+  return lastPrefix + (frac < 10 ? '00' : frac < 100 ? '0' : '') + frac;
 }
 
 function kindOf(v: unknown): string {
@@ -396,9 +406,7 @@ export function encodeLabel(v: unknown, limits: EncodeLimits, tail: string): str
 
 /** An event taken over HTTP, ready for the buffer. */
 export interface HttpEncoded {
-  /** The whole line; null when `suffix` is appended to the object's own bytes instead. */
-  line: string | null;
-  suffix: string | null;
+  line: string;
   /**
    * The event's identity: equal for a copy sent again, different for any
    * other event. Predictions: model, model_version, ts and event_id; labels:
@@ -410,32 +418,24 @@ export interface HttpEncoded {
   ts: number;
 }
 
-// The same as PASSTHROUGH_TS_RE, but with a zone: without one the engine
-// would read the time in its own timezone, not as UTC.
-const HTTP_PASSTHROUGH_TS_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
-
 /**
- * Validate and encode one event of an HTTP request. With `asIs`, the caller
- * holds the event's own bytes (one JSON object on one line), and when they
- * can go to the engine as they are, only the suffix is returned.
+ * Validate and encode one event of an HTTP request. Always re-encoded (no
+ * passthrough of the client's bytes): the engine refuses a row whose JSON
+ * repeats a key, which JSON.parse accepts, and an acknowledged row must not
+ * be refused later.
  */
-export function encodeHttpEvent(table: TableName, v: unknown, limits: EncodeLimits, asIs: boolean): HttpEncoded | Rejection {
+export function encodeHttpEvent(table: TableName, v: unknown, limits: EncodeLimits): HttpEncoded | Rejection {
   if (table === 'labels') {
     const c = checkLabel(v, limits);
     if (isRejectionLike(c)) return c;
     const line = `{"event_id":${q(c.eventId)},"model":${q(c.model)},${c.fields},"ts":"${formatTs(c.ts)}"${HTTP_TAIL}`;
-    return { line, suffix: null, key: `${c.model}\u0000${c.eventId}\u0000${c.ts}\u0000${c.text}`, model: c.model, ts: c.ts };
+    return { line, key: `${c.model}\u0000${c.eventId}\u0000${c.ts}\u0000${c.text}`, model: c.model, ts: c.ts };
   }
   const c = checkPrediction(v, limits);
   if (isRejectionLike(c)) return c;
-  const o = v as Record<string, unknown>;
-  const key = `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`;
-  if (asIs && typeof o.event_id === 'string' && typeof o.model === 'string' && (o.model_version == null || typeof o.model_version === 'string') && typeof o.ts === 'string' && HTTP_PASSTHROUGH_TS_RE.test(o.ts)) {
-    const suffix = suffixOf(c, o, limits, HTTP_TAIL);
-    if (suffix !== null) return typeof suffix === 'string' ? { line: null, suffix, key, model: c.model, ts: c.ts } : suffix;
-  }
-  const line = predictionLine(c, o, limits, HTTP_TAIL);
-  return typeof line === 'string' ? { line, suffix: null, key, model: c.model, ts: c.ts } : line;
+  const line = predictionLine(c, v as Record<string, unknown>, limits, HTTP_TAIL);
+  if (typeof line !== 'string') return line;
+  return { line, key: `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`, model: c.model, ts: c.ts };
 }
 
 export function encoderFor(table: TableName): typeof encodePrediction {

@@ -95,14 +95,14 @@ class RowsBuilder {
     return this.total > this.limits.maxEvents || this.tooBig;
   }
 
-  add(index: number, value: unknown, raw: Uint8Array | null): void {
+  add(index: number, value: unknown): void {
     this.total++;
     if (this.total > this.limits.maxEvents) return;
     if (isRejection(value)) {
       this.#bad(index, value, undefined);
       return;
     }
-    const enc = encodeHttpEvent(this.table, value, this.limits.encode, raw !== null);
+    const enc = encodeHttpEvent(this.table, value, this.limits.encode);
     if (isRejection(enc)) {
       const id = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).event_id : undefined;
       this.#bad(index, enc, typeof id === 'string' ? id : undefined);
@@ -110,8 +110,7 @@ class RowsBuilder {
     }
     // Once the request is refused only the errors matter.
     if (this.invalid > 0) return;
-    if (enc.suffix !== null && raw) this.writer.rawObject(raw, 0, raw.length, enc.suffix);
-    else this.writer.line(enc.line!);
+    this.writer.line(enc.line);
     if (this.writer.byteLength > this.limits.maxEncodedBytes) this.tooBig = true;
     this.models.add(enc.model);
     if (enc.ts < this.tmin) this.tmin = enc.ts;
@@ -199,7 +198,7 @@ export async function readRequestRows(req: IncomingMessage, table: TableName, li
   let splitter: JsonItemSplitter | null = null;
   let broken: Rejection | null = null;
   let size = 0;
-  const sink = (item: JsonItem): void => rows.add(item.index, item.value, item.raw);
+  const sink = (item: JsonItem): void => rows.add(item.index, item.value);
   const feed = async (chunk: Buffer): Promise<void> => {
     if (mode === 'arrow') {
       head.push(chunk);
@@ -241,7 +240,7 @@ async function readArrow(bytes: Buffer, rows: RowsBuilder, table: TableName, lim
   const decoded = decodeArrowRows(bytes, table, { ...limits.decode.arrow, maxRows: limits.maxEvents }, { maxFeatures: limits.decode.maxFeatures, maxNameBytes: limits.maxEncodedBytes });
   if (isRejection(decoded)) throw messageError(decoded.reason === 'oversize' ? 413 : 400, decoded, onInvalid);
   for (let i = 0; i < decoded.count && !rows.full; i++) {
-    rows.add(i, decoded.row(i), null);
+    rows.add(i, decoded.row(i));
     if ((i & 255) === 255) await breather.breathe();
   }
 }

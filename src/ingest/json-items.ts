@@ -21,8 +21,6 @@ export interface JsonItem {
   index: number;
   /** The parsed value, or why this event could not be read. */
   value: unknown;
-  /** The event's bytes when it is one JSON object on one line (it may go to the engine as it is). */
-  raw: Uint8Array | null;
 }
 
 export type ItemSink = (item: JsonItem) => void;
@@ -122,7 +120,7 @@ export class JsonItemSplitter {
     this.#inItem = false;
     this.#oversize = false;
     if (oversize) {
-      sink({ index: this.#index++, value: reject('oversize', `an event of more than ${this.#maxItemBytes} bytes (${size} bytes)`), raw: null });
+      sink({ index: this.#index++, value: reject('oversize', `an event of more than ${this.#maxItemBytes} bytes (${size} bytes)`) });
       return;
     }
     let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
@@ -135,18 +133,18 @@ export class JsonItemSplitter {
     bytes = bytes.subarray(a, b);
     const index = this.#index++;
     if (!isUtf8(bytes)) {
-      sink({ index, value: reject('invalid_json', 'the bytes are not valid UTF-8'), raw: null });
+      sink({ index, value: reject('invalid_json', 'the bytes are not valid UTF-8') });
       return;
     }
+    const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     let value: unknown;
     try {
-      value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      value = JSON.parse(text);
     } catch (e) {
-      sink({ index, value: reject('invalid_json', (e as Error).message.slice(0, 200)), raw: null });
+      sink({ index, value: reject('invalid_json', (e as Error).message.slice(0, 200)) });
       return;
     }
-    const oneLine = bytes[0] === 0x7b && bytes.indexOf(0x0a) === -1;
-    sink({ index, value, raw: oneLine && typeof value === 'object' && value !== null && !Array.isArray(value) ? bytes : null });
+    sink({ index, value });
   }
 
   #lines(c: Uint8Array, sink: ItemSink): void {

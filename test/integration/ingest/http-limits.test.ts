@@ -203,6 +203,13 @@ describe('HTTP ingest limits', () => {
     expect(await count("SELECT count() AS c FROM predictions WHERE startsWith(event_id, 'sur-') AND event_id != 'sur-9'")).toBe(0);
   });
 
+  it('stores an event whose JSON repeats a key as JSON.parse reads it (the engine would refuse the raw line)', async () => {
+    const e = freshEvent(1, 'dupkey');
+    const line = JSON.stringify(e).replace('{', '{"event_id":"dupkey-first",');
+    expect(await post('/v1/predictions', line + '\n', { 'content-type': 'application/x-ndjson' })).toMatchObject({ status: 200, body: { accepted: 1, stored: true } });
+    expect(await count("SELECT count() AS c FROM predictions WHERE event_id = 'dupkey-1'")).toBe(1);
+  });
+
   it('refuses events older than the retention window (400 expired) instead of storing them for deletion', async () => {
     const old = { ...freshEvent(1, 'old'), ts: new Date(Date.now() - 3651 * 86_400_000).toISOString() };
     const r = await post('/v1/predictions', JSON.stringify([freshEvent(0, 'old'), old]));
