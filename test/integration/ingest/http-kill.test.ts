@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { tempDir } from '../../../testkit/tmp.ts';
-import { predictionEvent } from '../../../testkit/events.ts';
+import { predictionEvent, rng } from '../../../testkit/events.ts';
+import { eventually, startDaemon, stopDaemon } from './daemon.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'http-child.ts');
 const dir = tempDir('dw-http-kill-');
@@ -33,10 +34,10 @@ afterEach(async () => {
 });
 afterAll(() => dir.remove());
 
-writeFileSync(
-  configFile,
-  stringify({ data_dir: join(dir.path, 'data'), http: { port: 0 }, kafka: { enabled: false }, ingest: { http_spool_after: '500ms', insert_retry_max: '500ms' } }),
-);
+/** `spoolAfter`: how long a request waits for the store before its rows are spooled (202). */
+function writeConfig(spoolAfter: string): void {
+  writeFileSync(configFile, stringify({ data_dir: join(dir.path, 'data'), http: { port: 0 }, kafka: { enabled: false }, ingest: { http_spool_after: spoolAfter, insert_retry_max: '500ms' } }));
+}
 
 function setFaults(f: Record<string, boolean>): void {
   writeFileSync(faultsFile, JSON.stringify(f));
@@ -86,6 +87,8 @@ async function counts(base: string, prefix: string): Promise<{ n: number; u: num
 
 describe('HTTP ingest across SIGKILL', () => {
   it('a retry with the same Idempotency-Key after a kill between store and answer stores each event once', { timeout: 240_000 }, async () => {
+    // Long enough that a slow machine's insert is not spooled (202) before the kill.
+    writeConfig('120s');
     setFaults({});
     let child = await startChild();
     expect(await post(child.base, body('warm-', 10))).toMatchObject({ status: 200 });
@@ -115,6 +118,7 @@ describe('HTTP ingest across SIGKILL', () => {
   });
 
   it('202 only once the rows are spooled on disk; after a kill the spool is stored exactly once', { timeout: 240_000 }, async () => {
+    writeConfig('500ms');
     setFaults({ failInserts: true });
     let child = await startChild();
     const payload = body('spooled-', 2000);
@@ -142,5 +146,53 @@ describe('HTTP ingest across SIGKILL', () => {
     expect(await counts(child.base, 'spooled-')).toEqual({ n: 2000, u: 2000 });
     await stopChild(child);
     expect(existsSync(join(dir.path, 'data', 'ingest', 'http-keys'))).toBe(true);
+  });
+});
+
+describe('HTTP ingest across SIGKILL of the real daemon at random moments', () => {
+  it('a client retrying each batch with its Idempotency-Key until acknowledged stores every event once', { timeout: 300_000 }, async () => {
+    const home = tempDir('dw-http-kill-real-');
+    const config = join(home.path, 'driftwatch.yaml');
+    writeFileSync(config, stringify({ data_dir: join(home.path, 'data'), http: { port: 0 }, kafka: { enabled: false }, scheduler: { enabled: false }, log: { level: 'info' } }));
+    const random = rng(97);
+    let current = await startDaemon(config, { waitForJoin: false });
+    const BATCHES = 16;
+    const PER = 1000;
+    let kills = 0;
+    try {
+      const client = (async () => {
+        for (let b = 0; b < BATCHES; b++) {
+          const payload = body(`real-${b}-`, PER);
+          for (;;) {
+            const r = await post(`http://127.0.0.1:${current.port}`, payload, `real-${b}`).catch(() => null);
+            if (r && (r.status === 200 || r.status === 202)) break;
+            await new Promise((res) => setTimeout(res, 100));
+          }
+        }
+      })();
+      let done = false;
+      void client.finally(() => (done = true));
+      while (!done && kills < 4) {
+        await new Promise((res) => setTimeout(res, 500 + random() * 2500));
+        if (done) break;
+        await stopDaemon(current, 'SIGKILL');
+        kills++;
+        current = await startDaemon(config, { waitForJoin: false });
+      }
+      await client;
+      const stored = async () => {
+        const [row] = await current.sql<{ n: string; u: string }>("SELECT count() AS n, uniqExact(event_id) AS u FROM predictions WHERE startsWith(event_id, 'real-')");
+        return { n: Number(row?.n), u: Number(row?.u) };
+      };
+      // A batch answered 202 may still be on its way from the spool.
+      await eventually('every acknowledged event stored', async () => (await stored()).n >= BATCHES * PER || JSON.stringify(await stored()), 60_000).catch(() => undefined);
+      const final = await stored();
+      console.log(`${kills} kills; stored ${final.n} rows, ${final.u} distinct events`);
+      expect(kills).toBeGreaterThan(0);
+      expect(final).toEqual({ n: BATCHES * PER, u: BATCHES * PER });
+    } finally {
+      await stopDaemon(current, 'SIGTERM');
+      home.remove();
+    }
   });
 });
