@@ -353,6 +353,8 @@ export class IngestBuffer implements Component {
     for (const c of parts) {
       const d = c.dedup!;
       let start = 0;
+      // Kept rows go out as runs of consecutive lines, not one slice per row.
+      let run = 0;
       let dups = 0;
       for (let i = 0; i < c.rows; i++) {
         // A large request must not hold the event loop for the whole loop.
@@ -362,14 +364,16 @@ export class IngestBuffer implements Component {
         const { hi, lo } = keyAt(d.keys, i);
         if (dedup.has(d.keys, i) || seen.has(hi, lo)) {
           dups++;
+          if (start > run) lines.push(c.body.subarray(run, start));
+          run = end;
         } else {
           seen.add(hi, lo);
           keys.set(d.keys.subarray(8 * i, 8 * i + 8), 8 * rows);
-          lines.push(c.body.subarray(start, end));
           rows++;
         }
         start = end;
       }
+      if (start > run) lines.push(c.body.subarray(run, start));
       d.duplicates = dups;
       dropped += dups;
       if (dups < c.rows) {
@@ -380,7 +384,7 @@ export class IngestBuffer implements Component {
     }
     if (dropped > 0) this.#o.metrics.duplicates.inc({ table }, dropped);
     if (rows === 0) return;
-    const body = dropped === 0 ? Buffer.concat(parts.map((c) => c.body)) : Buffer.concat(lines);
+    const body = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
     const ids = keys.subarray(0, 8 * rows);
     const id = await dedup.begin({ table, models: [...models], tmin, tmax }, ids);
     try {
