@@ -102,7 +102,9 @@ export function createIngest(config: Pick<Config, 'kafka' | 'ingest' | 'data_dir
       ingestConfig: ic,
       buffer,
       store: deps.store,
-      deadLetters: deps.deadLetters ?? new KafkaDeadLetters(deps.kafka, config.kafka.topics.dead_letter, logger, metrics, parseDuration(config.kafka.connect_retry_max)),
+      deadLetters:
+        deps.deadLetters ??
+        new KafkaDeadLetters(deps.kafka, config.kafka.topics.dead_letter, logger, metrics, parseDuration(config.kafka.connect_retry_max), config.kafka.dead_letter_compression),
       metrics,
       logger,
     });

@@ -6,6 +6,7 @@ export interface IngestMetrics {
   stored: Counter<'source' | 'table'>;
   invalid: Counter<'source' | 'reason'>;
   deadLettered: Counter<'reason'>;
+  undecodableBatches: Counter<'cause' | 'codec'>;
   skippedStored: Counter<'table'>;
   duplicates: Counter<'table'>;
   dedupEvicted: Counter;
@@ -31,6 +32,12 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     stored: new Counter({ name: 'driftwatch_ingest_events_stored_total', help: 'Events inserted into ClickHouse.', labelNames: ['source', 'table'], registers }),
     invalid: new Counter({ name: 'driftwatch_ingest_events_invalid_total', help: 'Events or messages refused by validation, by source and reason.', labelNames: ['source', 'reason'], registers }),
     deadLettered: new Counter({ name: 'driftwatch_ingest_dead_lettered_total', help: 'Records written to the dead-letter topic, by reason.', labelNames: ['reason'], registers }),
+    undecodableBatches: new Counter({
+      name: 'driftwatch_ingest_undecodable_batches_total',
+      help: 'Kafka record batches that could not be decoded and were skipped (and dead-lettered), by cause and codec.',
+      labelNames: ['cause', 'codec'],
+      registers,
+    }),
     skippedStored: new Counter({
       name: 'driftwatch_ingest_redelivered_skipped_total',
       help: 'Events Kafka delivered again after an unclean stop that were already stored, and were skipped.',

@@ -19,6 +19,8 @@ export const REJECT_REASONS = {
   arrow_schema: 'The Arrow columns do not fit the event contract (missing or unsupported column types).',
   unsupported_format: 'The content-type names a format driftwatch does not read.',
   store_rejected: 'ClickHouse refused the row although it passed validation.',
+  undecodable_batch:
+    'A Kafka record batch could not be decoded (unknown codec, failed CRC, corrupt compressed data, or more decompressed bytes than allowed); the whole batch is one dead letter.',
 } as const;
 
 export type RejectReason = keyof typeof REJECT_REASONS;
@@ -42,5 +44,6 @@ export function isRejection(v: unknown): v is Rejection {
 /** The DW_ code that goes with a reason (the `dw-error-code` header). */
 export function errorCodeOf(reason: RejectReason): ErrorCode {
   if (reason === 'store_rejected') return 'DW_INGEST_STORE_REJECTED';
+  if (reason === 'undecodable_batch') return 'DW_INGEST_UNDECODABLE_BATCH';
   return MESSAGE_LEVEL.has(reason) ? 'DW_INGEST_INVALID_MESSAGE' : 'DW_INGEST_INVALID_EVENT';
 }

@@ -91,6 +91,23 @@ describe('silences over HTTP', () => {
     expect((await call('GET', '/v1/silences/nope')).status).toBe(404);
     expect((await call('GET', '/v1/silences?state=weird')).status).toBe(400);
   });
+
+  it('lists page with limit and offset, newest first, next_offset null on the last page', async () => {
+    for (let i = 0; i < 3; i++) expect((await call('POST', '/v1/silences', { matchers: [`feature="f${i}"`], duration: '1h', created_by: 'pager', comment: `page ${i}` })).status).toBe(201);
+    const all = (await call('GET', '/v1/silences?state=active&limit=1000')).body as { silences: Array<{ id: string }>; next_offset: number | null };
+    expect(all.silences.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    for (let offset: number | null = 0; offset !== null; ) {
+      const p = (await call('GET', `/v1/silences?state=active&limit=2&offset=${offset}`)).body as { silences: Array<{ id: string }>; limit: number; offset: number; next_offset: number | null };
+      expect(p).toMatchObject({ limit: 2, offset });
+      seen.push(...p.silences.map((x) => x.id));
+      offset = p.next_offset;
+    }
+    expect(seen).toEqual(all.silences.map((x) => x.id));
+    const bad = await call('GET', '/v1/silences?limit=5000&colour=red');
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual(expect.arrayContaining([expect.stringMatching(/^limit: /), 'colour: unknown key']));
+  });
 });
 
 describe('silences CLI', () => {
