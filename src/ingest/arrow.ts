@@ -44,19 +44,35 @@ function isNumberType(t: DataType): boolean {
   return DataType.isFloat(t) || DataType.isInt(t) || DataType.isDecimal(t);
 }
 
+/** Rows read into JS arrays a block at a time, as rows are read in order. */
+const BLOCK_ROWS = 4096;
+
 /**
- * A getter that yields plain JS scalars (bigint -> number, Date -> epoch ms).
- * The column is read into a JS array once: per-row `vector.get(i)` costs
- * several times more than an array index.
+ * A getter over values materialized one block of rows at a time: reading a
+ * column into a JS array costs far less per row than `vector.get(i)`, and
+ * block by block a large batch is never converted in one go (the HTTP
+ * handler reads rows in slices with turns for the event loop in between).
  */
-function scalarGetter(vec: Vector): Getter {
+function blockGetter(length: number, fill: (start: number, end: number) => ArrayLike<unknown>): Getter {
+  let block = -1;
+  let values: ArrayLike<unknown> = [];
+  return (i) => {
+    const b = Math.floor(i / BLOCK_ROWS);
+    if (b !== block) {
+      const start = b * BLOCK_ROWS;
+      values = fill(start, Math.min(length, start + BLOCK_ROWS));
+      block = b;
+    }
+    return values[i - b * BLOCK_ROWS];
+  };
+}
+
+/** Plain JS scalars of rows [start, end) (bigint -> number, Date -> epoch ms). */
+function scalars(vec: Vector, start: number, end: number): ArrayLike<unknown> {
   const t = vec.type as DataType;
-  if (DataType.isNull(t)) return () => null;
-  if ((DataType.isFloat(t) || (DataType.isInt(t) && t.bitWidth <= 32)) && vec.nullCount === 0) {
-    const values = vec.toArray() as ArrayLike<number>;
-    return (i) => values[i];
-  }
-  const values = Array.from(vec as Iterable<unknown>);
+  const part = vec.slice(start, end);
+  if ((DataType.isFloat(t) || (DataType.isInt(t) && t.bitWidth <= 32)) && part.nullCount === 0) return part.toArray() as ArrayLike<number>;
+  const values = Array.from(part as Iterable<unknown>);
   if (DataType.isInt(t) && t.bitWidth === 64) {
     for (let i = 0; i < values.length; i++) if (typeof values[i] === 'bigint') values[i] = Number(values[i]);
   } else if (DataType.isDecimal(t)) {
@@ -64,7 +80,13 @@ function scalarGetter(vec: Vector): Getter {
   } else if (DataType.isDate(t)) {
     for (let i = 0; i < values.length; i++) if (values[i] instanceof Date) values[i] = (values[i] as Date).getTime();
   }
-  return (i) => values[i];
+  return values;
+}
+
+/** A getter that yields plain JS scalars. */
+function scalarGetter(vec: Vector): Getter {
+  if (DataType.isNull(vec.type as DataType)) return () => null;
+  return blockGetter(vec.length, (start, end) => scalars(vec, start, end));
 }
 
 function isScalarFeatureType(t: DataType): boolean {
@@ -96,8 +118,7 @@ function objectGetter(name: string, vec: Vector, accept: (t: DataType) => boolea
     if (kv.length !== 2 || !isStringType(kv[0]!.type as DataType) || !accept(kv[1]!.type as DataType)) {
       return reject('arrow_schema', `column ${name} is ${String(t)}; expected Map<Utf8, ...> with supported values`);
     }
-    const rows = mapRows(vec);
-    return (i) => rows[i] ?? null;
+    return blockGetter(vec.length, (start, end) => mapRows(vec.slice(start, end)));
   }
   if (allowJsonText && isStringType(t)) {
     return (i) => {
@@ -115,9 +136,10 @@ function objectGetter(name: string, vec: Vector, accept: (t: DataType) => boolea
 }
 
 /**
- * Every row of a Map<Utf8, V> column as a plain object, read column-wise from
- * each chunk's offsets, keys and values (`vector.get(i).toJSON()` per row is
- * an order of magnitude slower).
+ * Every row of a Map<Utf8, V> column (or a slice of one) as a plain object,
+ * read column-wise from each chunk's offsets, keys and values
+ * (`vector.get(i).toJSON()` per row is an order of magnitude slower). A
+ * slice's offsets are already its own; its entries are not sliced.
  */
 function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
   const rows: Array<Record<string, unknown> | null> = [];
@@ -125,7 +147,7 @@ function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
     const entries = data.children[0];
     const offsets = data.valueOffsets as Int32Array | undefined;
     const chunk = makeVector(data);
-    if (!entries || !offsets || data.offset !== 0 || entries.offset !== 0 || !entries.children[0] || !entries.children[1]) {
+    if (!entries || !offsets || entries.offset !== 0 || !entries.children[0] || !entries.children[1] || offsets.length < data.length + 1) {
       // Sliced or unusual layout: the slow, general way.
       for (let i = 0; i < data.length; i++) {
         const m = chunk.get(i) as { toJSON(): Record<string, unknown> } | null;
@@ -133,8 +155,11 @@ function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
       }
       continue;
     }
-    const keys = Array.from(makeVector(entries.children[0]) as Iterable<unknown>);
-    const values = Array.from(makeVector(entries.children[1]) as Iterable<unknown>);
+    // Only the entries of these rows.
+    const first = offsets[0]!;
+    const last = Math.max(first, offsets[data.length]!);
+    const keys = Array.from(makeVector(entries.children[0]).slice(first, last) as Iterable<unknown>);
+    const values = Array.from(makeVector(entries.children[1]).slice(first, last) as Iterable<unknown>);
     const checkValid = data.nullCount > 0;
     for (let i = 0; i < data.length; i++) {
       if (checkValid && !chunk.isValid(i)) {
@@ -143,8 +168,8 @@ function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
       }
       const o: Record<string, unknown> = {};
       // Offsets were checked (arrow-ipc.ts); the bound keeps this loop finite regardless.
-      const end = Math.min(offsets[i + 1]!, keys.length);
-      for (let k = offsets[i]!; k < end; k++) {
+      const end = Math.min(offsets[i + 1]! - first, keys.length);
+      for (let k = offsets[i]! - first; k < end; k++) {
         const v = values[k];
         o[String(keys[k])] = typeof v === 'bigint' ? Number(v) : v;
       }

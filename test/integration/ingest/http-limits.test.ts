@@ -76,7 +76,9 @@ describe('HTTP ingest limits', () => {
     const poller = (async () => {
       while (!done) {
         const t0 = performance.now();
-        const r = await fetch(`${base}/healthz`);
+        // A reused keep-alive connection can be reset under the client; that
+        // is not a stall: one retry, and the time of both counts.
+        const r = await fetch(`${base}/healthz`).catch(() => fetch(`${base}/healthz`));
         await r.arrayBuffer();
         worst = Math.max(worst, performance.now() - t0);
         peak = Math.max(peak, process.memoryUsage().rss);
@@ -129,6 +131,20 @@ describe('HTTP ingest limits', () => {
       expect(r.worstMs).toBeLessThan(1000);
       await harness.ingest.buffer.drain();
       expect(await count("SELECT count() AS c FROM predictions WHERE startsWith(event_id, 'big-')")).toBe(100_000);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('keeps /healthz answering while a 100,000-row Arrow stream is decoded, validated and stored', { timeout: 180_000 }, async () => {
+    const tmp = tempDir('dw-http-big-');
+    try {
+      const file = join(tmp.path, 'big.arrows');
+      writeFileSync(file, arrowPredictions(0, 100_000, { prefix: 'bigarrow' }));
+      const r = await healthzDuring(() => curlPost('/v1/predictions', file, 'application/vnd.apache.arrow.stream'));
+      console.log(`100,000-row Arrow stream: ${r.result.status}; slowest /healthz ${r.worstMs.toFixed(1)} ms, longest event-loop block ${r.loopBlockMs.toFixed(1)} ms; peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+      expect(r.result.body).toMatchObject({ accepted: 100_000 });
+      expect(r.worstMs).toBeLessThan(1000);
     } finally {
       tmp.remove();
     }
