@@ -341,7 +341,21 @@ export class IngestBuffer implements Component {
    * this batch), journal the rest as pending, insert, then commit them.
    */
   async #insertDeduplicated(table: TableName, parts: Chunk[], dedup: EventDedup): Promise<void> {
-    await dedup.ready();
+    // The identities of a batch cut short by the last stop must be known
+    // first; a shutdown deadline ends the wait (the rows are then not stored).
+    await new Promise<void>((resolve, reject) => {
+      const signal = this.#abort.signal;
+      if (signal.aborted) return reject(signal.reason as Error);
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      dedup.ready().then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      );
+    });
     const seen = new KeyTable();
     const lines: Buffer[] = [];
     const keys = Buffer.allocUnsafe(8 * parts.reduce((n, c) => n + c.rows, 0));
