@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { describeError } from '../src/core/errors.ts';
 import type { Component, Readiness } from '../src/core/component.ts';
 import type { Logger } from '../src/core/log/logger.ts';
+import type { Ownership } from '../src/core/ownership.ts';
 import type { Store } from '../src/core/store/store.ts';
 import { parseDuration } from '../src/core/util/duration.ts';
 import { ActionRunner } from './actions/runner.ts';
@@ -46,6 +47,9 @@ export interface AlertingOptions {
   stores?: (store: Store) => AlertingStores;
   /** Integrations by receiver name; defaults to the channels built from config (tests pass fakes). */
   integrations?: Map<string, Integration[]>;
+  /** Several instances: the scheduler role (evaluation, notifications) and the outbox role (webhook delivery). Default: always ours. */
+  owner?: Ownership;
+  outboxOwner?: Ownership;
 }
 
 export function clickhouseStores(store: Store): AlertingStores {
@@ -59,6 +63,7 @@ export function clickhouseStores(store: Store): AlertingStores {
 }
 
 interface Running {
+  nflog: NotificationLog;
   engine: AlertEngine;
   dispatcher: Dispatcher | null;
   silences: Silences;
@@ -145,6 +150,7 @@ export class AlertingComponent implements Component {
       pollMs: parseDuration(config.outbox.poll_interval),
       backoffBaseMs: parseDuration(config.outbox.backoff_base),
       backoffMaxMs: parseDuration(config.outbox.backoff_max),
+      owner: this.#o.outboxOwner,
     });
     const leftOver = await outbox.load();
     const isMuted = (a: Alert): boolean => this.mutedBy(a) !== null;
@@ -160,6 +166,7 @@ export class AlertingComponent implements Component {
           logger,
           metrics: this.metrics,
           externalUrl: config.external_url ?? null,
+          owner: this.#o.owner,
         })
       : null;
     const actions = new ActionRunner({
@@ -175,7 +182,7 @@ export class AlertingComponent implements Component {
       },
     });
     const engine = new AlertEngine({ config, state: stores.state, health: stores.health, dispatcher: dispatcher ?? undefined, actions, clock, logger, metrics: this.metrics });
-    this.#running = { engine, dispatcher, silences, outbox };
+    this.#running = { nflog, engine, dispatcher, silences, outbox };
     await engine.load();
     if (config.enabled) {
       if (route && dispatcher) dispatcher.start(Dispatcher.tickFor(route));
@@ -185,9 +192,31 @@ export class AlertingComponent implements Component {
     logger.info('alerting started', { rules: config.rules.length, receivers: config.receivers.length, actions: config.actions.length, outbox_pending: leftOver, enabled: config.enabled });
   }
 
+  /**
+   * This instance just won the scheduler role from another: what that owner
+   * did is in the store (alert state, what each receiver was told,
+   * silences), so load it before evaluating or notifying anything.
+   */
+  async takeOver(): Promise<void> {
+    const r = this.#running;
+    if (!r || this.#stopping) return;
+    await r.engine.idle();
+    r.dispatcher?.clear();
+    await r.silences.refresh();
+    await r.nflog.load(this.#clock.now());
+    await r.engine.load();
+    this.#o.logger.info('alerting state reloaded for the takeover', { firing: r.engine.firing().length });
+  }
+
+  /** Lost the scheduler role: stop flushing groups of alerts the new owner now handles. */
+  standDown(): void {
+    this.#running?.dispatcher?.clear();
+  }
+
   /** Evaluate one detector run (the scheduler calls this after every run). */
   async evaluate(run: ScoreRun): Promise<EvaluationResult | null> {
     if (!this.#o.config.enabled || this.#stopping) return null;
+    if (this.#o.owner && !this.#o.owner.held()) return null;
     return this.#require().engine.evaluate(run);
   }
 

@@ -8,6 +8,7 @@
 // flush tries again: nothing is lost while a receiver is down.
 import { describeError } from '../src/core/errors.ts';
 import type { Logger } from '../src/core/log/logger.ts';
+import type { Ownership } from '../src/core/ownership.ts';
 import type { Alert } from './alert.ts';
 import type { Integration } from './channels/factory.ts';
 import type { Clock } from './clock.ts';
@@ -40,6 +41,8 @@ export interface DispatcherOptions {
   logger: Logger;
   metrics?: AlertMetrics;
   externalUrl: string | null;
+  /** Several instances: only the scheduler role's owner flushes, and it checks the fence right before each send. */
+  owner?: Ownership;
 }
 
 /** Key of an alert in the notification log: severity included, so an escalation notifies. */
@@ -87,7 +90,13 @@ export class Dispatcher {
     return this.#ticking;
   }
 
+  /** Forget every group (this instance lost the role; the owner's state is reloaded on takeover). */
+  clear(): void {
+    this.#groups.clear();
+  }
+
   async #tick(): Promise<void> {
+    if (this.#opts.owner && !this.#opts.owner.held()) return;
     const now = this.#opts.clock.now();
     const due = [...this.#groups.values()].filter((g) => g.flushing === null && g.nextFlushAt <= now);
     if (due.length === 0) return;
@@ -132,6 +141,12 @@ export class Dispatcher {
             validForMs: g.route.repeatIntervalMs + 2 * g.route.groupIntervalMs,
             now,
           });
+          try {
+            await this.#opts.owner?.fence();
+          } catch (e) {
+            logger.warn('not sent: this instance no longer owns notifications', { receiver: integ.receiver, integration: integ.name, error: describeError(e), code: 'DW_NOT_OWNER' });
+            return false;
+          }
           try {
             await integ.channel.send(n);
           } catch (e) {

@@ -29,6 +29,7 @@ import { VersionAgeGauges } from './metrics/version-age.ts';
 import { schedulerFromConfig } from './scheduler/from-config.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import { StoreComponent } from './store/store-component.ts';
+import { InstanceRoles } from './instances/roles.ts';
 import { parseDuration } from './core/util/duration.ts';
 
 export interface App {
@@ -40,6 +41,7 @@ export interface App {
   scheduler: Scheduler;
   modelMetrics: ModelMetrics;
   alerting: AlertingComponent;
+  roles: InstanceRoles;
 }
 
 export interface AppOptions {
@@ -66,12 +68,20 @@ export function createApp(config: Config, opts: AppOptions): App {
 
   const store = () => storeComponent.store;
   const modelMetrics = new ModelMetrics(registry);
-  const scheduler = schedulerFromConfig(config, store, logger.child({ component: 'scheduler' }), registry);
+  // Several instances on one ClickHouse server: one owner per role (see roles.ts).
+  // An instance with the scheduler off never contends for its role.
+  const roles = new InstanceRoles(config, store, logger, registry, { contend: { scheduler: config.scheduler.enabled } });
+  const schedulerRole = roles.role('scheduler');
+  const scheduler = schedulerFromConfig(config, store, logger.child({ component: 'scheduler' }), registry, schedulerRole);
   const scoreGauges = new ScoreGauges(registry);
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));
   const versionAge = new VersionAgeGauges(registry);
   scheduler.onScores(async (run) => versionAge.update(run.scores));
-  const alerting = new AlertingComponent({ config: config.alerts, store, logger: logger.child({ component: 'alerting' }), registry });
+  const alerting = new AlertingComponent({ config: config.alerts, store, logger: logger.child({ component: 'alerting' }), registry, owner: schedulerRole, outboxOwner: roles.role('outbox') });
+  // Takeover: first load what the previous owner stored, then run the windows it missed.
+  schedulerRole.beforeGain(() => alerting.takeOver());
+  schedulerRole.onGain(() => scheduler.catchUp());
+  schedulerRole.onLose(() => alerting.standDown());
   scheduler.onScores(async (run) => {
     await alerting.evaluate(run);
   });
@@ -92,7 +102,10 @@ export function createApp(config: Config, opts: AppOptions): App {
   daemon.add(storeComponent);
   // Written once the engine's lock is ours; removed before the store closes.
   if (!config.clickhouse.url) daemon.add(new DaemonFile(config.data_dir, () => http.port, logger));
-  daemon.add(new ModelMetricsCollector(store, modelMetrics, logger.child({ component: 'model-metrics' })));
+  // Roles start contending once the store is open and are given up (at once,
+  // so another instance takes over) after the scheduler and alerting stopped.
+  daemon.add(roles);
+  daemon.add(new ModelMetricsCollector(store, modelMetrics, logger.child({ component: 'model-metrics' }), undefined, roles.role('metrics')));
   // After the store, before the scheduler: alerting stops once the last run
   // was evaluated and before the store closes.
   daemon.add(alerting);
@@ -101,5 +114,5 @@ export function createApp(config: Config, opts: AppOptions): App {
   // consumer; it stops before the buffer, which stops before the store.
   const ingest = createIngest(config, { store, registry, router, logger, kafka: config.kafka.enabled ? createKafka(config.kafka, logger) : undefined });
   for (const c of ingest.components) daemon.add(c);
-  return { daemon, http, router, registry, storeComponent, scheduler, modelMetrics, alerting };
+  return { daemon, http, router, registry, storeComponent, scheduler, modelMetrics, alerting, roles };
 }

@@ -9,6 +9,7 @@
 // message takes effect exactly once.
 import { describeError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/log/logger.ts';
+import type { Ownership } from '../../src/core/ownership.ts';
 import { parseDuration } from '../../src/core/util/duration.ts';
 import { signedHeaders } from '../actions/sign.ts';
 import { httpAttempt, retryDelay, errorText, type AttemptResult } from '../channels/delivery.ts';
@@ -29,6 +30,12 @@ export interface OutboxOptions {
   /** Deliveries in parallel. */
   concurrency?: number;
   random?: () => number;
+  /**
+   * Several instances: only the outbox role's owner delivers. It reloads the
+   * pending messages from the store every round (any instance may enqueue)
+   * and checks the fence right before each send.
+   */
+  owner?: Ownership;
 }
 
 export interface NewMessage {
@@ -127,6 +134,14 @@ export class Outbox {
   }
 
   async #round(): Promise<void> {
+    const owner = this.#o.owner;
+    if (owner) {
+      if (!owner.held()) return;
+      const stored = await this.#o.store.pending();
+      this.#pending.clear();
+      for (const m of stored) this.#pending.set(m.id, m);
+      this.#o.metrics?.outboxPending.set(this.#pending.size);
+    }
     const now = this.#o.clock.now();
     const due = [...this.#pending.values()].filter((m) => m.nextAttemptAt <= now);
     const limit = this.#o.concurrency ?? 4;
@@ -147,6 +162,12 @@ export class Outbox {
     const attemptAt = clock.now();
     const headers = { ...action.headers, ...signedHeaders(secret, m.id, Math.floor(attemptAt / 1000), m.payload) };
     const timeoutMs = parseDuration(action.timeout);
+    try {
+      await this.#o.owner?.fence();
+    } catch (e) {
+      logger.warn('not sent: this instance no longer owns the outbox', { action: m.action, webhook_id: m.id, error: describeError(e), code: 'DW_NOT_OWNER' });
+      return;
+    }
     const timeout = AbortSignal.timeout(timeoutMs);
     let res: AttemptResult;
     try {

@@ -27,7 +27,8 @@ export const SQL_TABLES: Readonly<Record<string, string>> = {
 /** Tables in driftwatch's database that SQL may not read, and why (a test checks every migration table is in one list). */
 export const SQL_INTERNAL_TABLES: Readonly<Record<string, string>> = {
   schema_migrations: 'bookkeeping of applied migrations',
-  scheduler_leases: 'leader election between replicas',
+  scheduler_leases: 'leader election between replicas (before instance_leases)',
+  instance_leases: 'which instance owns each role (scheduler, outbox, metrics), with fencing tokens',
   feature_values_mv: 'materialized view: its rows are read from feature_values',
   label_arrivals_mv: 'materialized view: its rows are read from label_arrivals',
   version_lifetimes_mv: 'materialized view: its rows are read from version_lifetimes',

@@ -206,6 +206,15 @@ export const schedulerSchema = z
   })
   .prefault({});
 
+export const instancesSchema = z
+  .strictObject({
+    lease_ttl: duration('15s').describe(
+      'Several instances on one ClickHouse server: how long a role (scheduler, outbox, metrics) stays with an owner that stops renewing it; a dead owner is replaced within this time. Renewed every third of it.',
+    ),
+    name: z.string().min(1).optional().describe('This instance in the lease table and logs (default: host-pid-random).'),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   data_dir: z.string().default('./data').describe('Directory of the embedded store and local state.'),
   log: logSchema,
@@ -217,6 +226,7 @@ export const configSchema = z.strictObject({
   alerts: alertsSchema,
   gates: gatesSchema,
   scheduler: schedulerSchema,
+  instances: instancesSchema,
   baselines: baselinesSchema,
   shutdown_timeout: duration('30s').describe('Drain deadline after SIGINT/SIGTERM; past it the process exits non-zero.'),
 })

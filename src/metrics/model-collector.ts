@@ -3,11 +3,14 @@
 // aggregated per model and version by the engine (counts, errors, latency
 // buckets). So the series match the store, whatever path the events took
 // (Kafka, HTTP, a replay), and the ingest hot path stays untouched. With
-// several replicas on one ClickHouse server each exports the same totals:
-// aggregate with max(), not sum().
+// several instances on one ClickHouse server only the owner of the metrics
+// role exports these series (the others export none), so a sum() over
+// instances counts every prediction once; a new owner starts from zero (a
+// counter reset to rate() and increase()).
 import { describeError } from '../core/errors.ts';
 import type { Component } from '../core/component.ts';
 import type { Logger } from '../core/log/logger.ts';
+import type { Ownership } from '../core/ownership.ts';
 import type { Store } from '../core/store/store.ts';
 import { LATENCY_BUCKETS, type ModelMetrics } from './model-metrics.ts';
 
@@ -21,24 +24,41 @@ export class ModelMetricsCollector implements Component {
   #timer: NodeJS.Timeout | null = null;
   #watermark = 0;
   #running: Promise<void> | null = null;
+  /** True while this instance exports (owns the metrics role). */
+  #exporting = false;
 
   constructor(
     private readonly store: () => Store,
     private readonly metrics: ModelMetrics,
     private readonly logger: Logger,
     private readonly intervalMs = 5_000,
+    private readonly owner?: Ownership,
   ) {}
 
   async start(): Promise<void> {
-    this.#watermark = Date.now() - VISIBILITY_LAG_MS;
     this.#timer = setInterval(() => {
       if (!this.#running) this.#running = this.collect().finally(() => (this.#running = null));
     }, this.intervalMs);
     this.#timer.unref();
+    this.#follow();
+  }
+
+  /** Start exporting on gaining the role (counting from now), drop every series on losing it. */
+  #follow(): boolean {
+    const held = this.owner ? this.owner.held() : true;
+    if (held && !this.#exporting) {
+      this.#watermark = Date.now() - VISIBILITY_LAG_MS;
+      this.#exporting = true;
+    } else if (!held && this.#exporting) {
+      this.metrics.reset();
+      this.#exporting = false;
+    }
+    return held;
   }
 
   /** One look at the rows inserted since the last one. Never rejects. */
   async collect(): Promise<void> {
+    if (!this.#follow()) return;
     const to = Date.now() - VISIBILITY_LAG_MS;
     if (to <= this.#watermark) return;
     try {

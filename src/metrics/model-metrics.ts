@@ -42,6 +42,12 @@ export class ModelMetrics {
     this.#cap = new SeriesCap('driftwatch_model_*', maxVersions, droppedSeriesCounter(registry));
   }
 
+  /** Drop every series (this instance stopped owning the metrics role: another exports the totals). */
+  reset(): void {
+    for (const m of [this.#predictions, this.#errors, this.#latency, this.#lastSeen]) m.reset();
+    this.#cap.clear();
+  }
+
   /**
    * Record aggregates computed by the engine for one version: counts, the
    * newest event time, and per latency bucket (LATENCY_BUCKETS plus +Inf)

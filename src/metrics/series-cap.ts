@@ -29,6 +29,10 @@ export class SeriesCap {
   forget(key: string): void {
     this.#seen.delete(key);
   }
+
+  clear(): void {
+    this.#seen.clear();
+  }
 }
 
 /** The shared counter of dropped series (one per registry). */

@@ -16,7 +16,7 @@ import type { Component, Readiness } from '../core/component.ts';
 import type { Logger } from '../core/log/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import type { DetectorJob, RunSummary, RunTrigger } from './job.ts';
-import type { Lease } from './lease.ts';
+import type { Ownership } from '../core/ownership.ts';
 import { lastCompletedWindowEnd, recordRun, scoredWindowsSince, windowsWithData, windowsWithLateData, writeScores } from './run-store.ts';
 import { dueWindows, windowEndingAt, windowIndex, windowsBetween, latestWindowEnd } from './windows.ts';
 
@@ -38,7 +38,8 @@ export interface SchedulerOptions {
   jobs: readonly DetectorJob[];
   logger: Logger;
   registry: Registry;
-  lease: Lease;
+  /** The scheduler role: scheduled ticks run only while it is held, and their results are stored only after its fence. */
+  owner: Ownership;
   /** At most this many missed windows are caught up per job and tick (and scored on a first start). */
   maxCatchup: number;
   /** Windows that ended at most this long ago are scored again when predictions arrive after their scoring; 0 turns that off. */
@@ -134,7 +135,7 @@ export class Scheduler implements Component {
       return [];
     }
     try {
-      if (!(await this.#opts.lease.acquire(job.name, Math.max(job.timeoutMs * 2, 60_000)))) {
+      if (!this.#opts.owner.held()) {
         this.#skipped.inc({ detector: job.name, reason: 'not_leader' });
         return [];
       }
@@ -171,6 +172,18 @@ export class Scheduler implements Component {
       this.#opts.logger.error('scheduler tick failed', { detector: job.name, error: describeError(e) });
       return [];
     }
+  }
+
+  /** Just took the scheduler role over: every job's missed windows are due now (as after a restart). */
+  async catchUp(): Promise<void> {
+    if (!this.#started) return;
+    await Promise.all(
+      this.#opts.jobs.map((job) => {
+        const p = this.tick(job, 'catchup');
+        this.#track(p);
+        return p;
+      }),
+    );
   }
 
   /** Scored windows that ended within max_lateness and got predictions after their scoring (at most maxCatchup, the newest). */
@@ -246,6 +259,15 @@ export class Scheduler implements Component {
       this.#stopAbort.signal.removeEventListener('abort', onStop);
     }
     const store = this.#opts.store();
+    try {
+      // Scheduled work is the owner's: a paused or partitioned former owner
+      // stores nothing (explicit detect/backfill requests are not fenced).
+      if (trigger !== 'once' && trigger !== 'backfill') await this.#opts.owner.fence();
+    } catch (e) {
+      log.warn('scheduler role lost during the run; its result is dropped, the new owner runs the window', { window_end: base.window_end, error: describeError(e), code: 'DW_NOT_OWNER' });
+      this.#skipped.inc({ detector: job.name, reason: 'not_leader' });
+      return { ...summary, status: 'failed', scores: 0, findings: 0, error: describeError(e) };
+    }
     try {
       if (summary.status === 'ok') await writeScores(store, scores);
       await recordRun(store, summary, startedAt);

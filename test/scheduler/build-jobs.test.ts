@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { buildJobs } from '../../src/scheduler/build-jobs.ts';
-import { soleLeader } from '../../src/scheduler/lease.ts';
+import { soleOwner } from '../../src/core/ownership.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
 import type { Store } from '../../src/core/store/store.ts';
 import { generate, normal, num } from '../detectors/drift/fixtures.ts';
@@ -48,7 +48,7 @@ describe('buildJobs', () => {
     await generate(store, { model: 'm', version: 'v1', start: new Date(end.getTime() - 7_200_000), spanMs: 3_600_000, rows: 1000, features: f(0), seed: 1 });
     await generate(store, { model: 'm', version: 'v1', start: new Date(end.getTime() - 3_600_000), spanMs: 3_600_000, rows: 1000, features: f(1), seed: 2 });
     const config = parseConfig({ detectors: { jobs: [{ name: 'drift_hourly', delay: '0s' }] } });
-    const scheduler = new Scheduler({ store: () => store, jobs: buildJobs(config, () => store, silentLogger), logger: silentLogger, registry: createRegistry({ defaultMetrics: false }), lease: soleLeader, maxCatchup: 1 });
+    const scheduler = new Scheduler({ store: () => store, jobs: buildJobs(config, () => store, silentLogger), logger: silentLogger, registry: createRegistry({ defaultMetrics: false }), owner: soleOwner('scheduler'), maxCatchup: 1 });
     const [run] = await scheduler.runOnce({ windowEnd: end });
     expect(run).toMatchObject({ detector: 'drift_hourly', status: 'ok' });
     expect(run!.findings).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import { ScoreGauges } from '../../src/metrics/score-gauges.ts';
 import type { DetectorJob, RunContext } from '../../src/scheduler/job.ts';
-import { soleLeader } from '../../src/scheduler/lease.ts';
+import { soleOwner } from '../../src/core/ownership.ts';
 import { Scheduler, type ScoredRun } from '../../src/scheduler/scheduler.ts';
 import type { Store } from '../../src/core/store/store.ts';
 import { openTestStore } from '../helpers/store.ts';
@@ -76,7 +76,7 @@ function countingJob(name: string, model: string): DetectorJob & { calls: RunCon
 
 function scheduler(jobs: DetectorJob[], now: number, opts: { maxCatchup?: number; maxLatenessMs?: number } = {}) {
   const registry = createRegistry({ defaultMetrics: false });
-  const s = new Scheduler({ store: () => store, jobs, logger: silentLogger, registry, lease: soleLeader, maxCatchup: opts.maxCatchup ?? 24, maxLatenessMs: opts.maxLatenessMs ?? 6 * H, now: () => now });
+  const s = new Scheduler({ store: () => store, jobs, logger: silentLogger, registry, owner: soleOwner('scheduler'), maxCatchup: opts.maxCatchup ?? 24, maxLatenessMs: opts.maxLatenessMs ?? 6 * H, now: () => now });
   const heard: ScoredRun[] = [];
   s.onScores(async (r) => void heard.push(r));
   // The daemon's gauges listen the same way.

@@ -3,7 +3,7 @@ import type { ScoreRow } from '../../src/core/score.ts';
 import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 import type { DetectorJob, RunContext } from '../../src/scheduler/job.ts';
-import { soleLeader } from '../../src/scheduler/lease.ts';
+import { soleOwner } from '../../src/core/ownership.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
 import type { Store } from '../../src/core/store/store.ts';
 import { openTestStore } from '../helpers/store.ts';
@@ -57,7 +57,7 @@ function score(ctx: RunContext, status: ScoreRow['status']): ScoreRow {
 }
 
 function scheduler(jobs: DetectorJob[], now: number) {
-  return new Scheduler({ store: () => store, jobs, logger: silentLogger, registry: createRegistry({ defaultMetrics: false }), lease: soleLeader, maxCatchup: 24, now: () => now });
+  return new Scheduler({ store: () => store, jobs, logger: silentLogger, registry: createRegistry({ defaultMetrics: false }), owner: soleOwner('scheduler'), maxCatchup: 24, now: () => now });
 }
 
 const count = async (sql: string, params: Record<string, unknown>): Promise<number> => Number((await store.query<{ n: number }>(sql, { params }))[0]?.n);
