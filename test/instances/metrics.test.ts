@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus.ts';
 import { waitUntil } from '../alerts/helpers.ts';
+import { block } from '../readme/readme.ts';
 import { ingestNow, startCluster, type Cluster, type Daemon } from './daemons.ts';
 
 let cluster: Cluster;
@@ -52,6 +53,16 @@ describe('model totals across instances', () => {
     expect(await promSum('sum(driftwatch_model_latency_seconds_count)')).toBe(sent);
     expect((await prom.query('count by (job) (driftwatch_model_predictions_total)')).map((s) => s.metric.job)).toEqual(['dw-a']);
     expect(await promSum('sum(driftwatch_instance_role{role="metrics"})')).toBe(1);
+
+    // The README's "who owns what" SQL and its PromQL, as written.
+    const owners = await cluster.query<{ role: string; holder: string; token: string }>(block('sql', 'Running several instances').text);
+    expect(owners.map((o) => [o.role, o.holder, Number(o.token)])).toEqual([
+      ['metrics', 'a', 1],
+      ['outbox', 'a', 1],
+    ]);
+    const [roleQuery, totalQuery] = block('promql', 'Running several instances').text.trim().split('\n');
+    expect(Object.fromEntries((await prom.query(roleQuery!)).map((s) => [s.metric.role, Number(s.value[1])]))).toEqual({ metrics: 1, outbox: 1, scheduler: 0 }); // no instance here runs the scheduler
+    expect((await prom.query(totalQuery!)).length).toBe(2);
 
     // The owner dies; another takes the role and counts from then on.
     const before = (await cluster.owner('metrics'))!;

@@ -58,6 +58,7 @@ describe('README YAML blocks', () => {
       'Inhibition',
       'Receivers',
       'Actions: retrain and rollback webhooks',
+      'Running several instances',
       'Tokens and scopes',
       'Configuration',
     ]);
