@@ -122,7 +122,21 @@ export const clickhouseSchema = z
     request_timeout: duration('60s').describe('Timeout of one request to the server.'),
     connect_retry_max: duration('30s').describe('Cap of the backoff between connection attempts at start.'),
     ttl_days: z.number().int().min(0).default(90).describe('Days raw predictions and labels are kept (0 keeps them forever).'),
+    cluster: z
+      .strictObject({
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').describe("The cluster's name in the servers' remote_servers."),
+        zookeeper_path: z
+          .string()
+          .default('/clickhouse/tables/{shard}/{database}/{table}')
+          .describe('Keeper path of each Replicated table; {shard} becomes `all` for the tables replicated to every node.'),
+        replica_name: z.string().default('{replica}').describe('Replica name of each Replicated table (a macro of the servers).'),
+      })
+      .optional()
+      .describe(
+        'A ClickHouse cluster: migrations run ON CLUSTER; raw events go to Replicated*MergeTree `<table>_local` tables on each shard behind Distributed tables (sharding key cityHash64(event_id)); the rest is replicated to every node. Needs url.',
+      ),
   })
+  .refine((c) => c.cluster === undefined || c.url !== undefined, { message: 'clickhouse.cluster needs clickhouse.url (a server of the cluster)', path: ['cluster'] })
   .prefault({});
 
 export const kafkaSchema = z

@@ -25,7 +25,7 @@ async function ensureServerDatabase(ch: Config['clickhouse'] & { url: string }):
     request_timeout: parseDuration(ch.request_timeout),
   });
   try {
-    await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` });
+    await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}${ch.cluster ? ` ON CLUSTER ${ch.cluster.name}` : ''}` });
   } finally {
     await boot.close();
   }

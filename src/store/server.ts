@@ -23,7 +23,13 @@ export function openServerStore(ch: Config['clickhouse'] & { url: string }): Sto
     database: ch.database,
     request_timeout: parseDuration(ch.request_timeout),
     ...(tls ? { tls } : {}),
-    clickhouse_settings: { date_time_input_format: 'best_effort' },
+    // On a cluster an insert into a Distributed table returns once every
+    // shard stored its part, so what was just written is read back (the
+    // ingest fence, leases) and a failed insert is retried as a whole; and
+    // reads see the latest replica state of the coordination tables.
+    clickhouse_settings: ch.cluster
+      ? { date_time_input_format: 'best_effort', distributed_foreground_insert: 1, insert_quorum: 'auto', select_sequential_consistency: '1' }
+      : { date_time_input_format: 'best_effort' },
   });
   return storeOverClient({
     kind: 'server',

@@ -8,6 +8,7 @@ import type { Logger } from '../core/log/logger.ts';
 import { redactUrl } from '../core/log/redact.ts';
 import { applyRetention, migrate } from '../core/store/migrate.ts';
 import { openStore } from './open.ts';
+import { clusterOptions } from './cluster.ts';
 import type { Store } from '../core/store/store.ts';
 
 const PING_EVERY_MS = 10_000;
@@ -34,8 +35,9 @@ export class StoreComponent implements Component {
 
   async start(): Promise<void> {
     this.#store = await openStore(this.config, { logger: this.logger, signal: this.startSignal });
-    const res = await migrate(this.#store, this.logger);
-    await applyRetention(this.#store, this.config.clickhouse.ttl_days);
+    const cluster = clusterOptions(this.config);
+    const res = await migrate(this.#store, this.logger, undefined, cluster);
+    await applyRetention(this.#store, this.config.clickhouse.ttl_days, cluster);
     this.logger.info('schema up to date', { applied: res.applied.length, already_applied: res.alreadyApplied.length });
     this.#status = { ready: true, reason: `${this.#store.kind} ${this.#store.location}` };
     this.#timer = setInterval(() => void this.#ping(), PING_EVERY_MS);

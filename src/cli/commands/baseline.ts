@@ -13,6 +13,7 @@ import { formatFromPath, type InputFormat } from '../../../detectors/compare/for
 import type { UploadQuery } from '../../api/baseline-routes.ts';
 import { compressionOf } from '../../api/baseline-spool.ts';
 import { migrate } from '../../core/store/migrate.ts';
+import { clusterOptions } from '../../store/cluster.ts';
 import { accessStore, releaseAccess } from '../daemon-client.ts';
 import { formatTable } from '../format.ts';
 import { action, addConfigOption, cliLogger, EXIT, loadCliConfig, usageError, type GlobalOptions } from '../common.ts';
@@ -57,7 +58,7 @@ export function registerBaseline(program: Command): void {
           const q: UploadQuery = { model: opts.model, version: opts.version, name: opts.name, format, source: basename(path).slice(0, 200), ...(compression ? { compression } : {}) };
           ds = await access.api.upload<BaselineDataset>('POST', `/v1/baselines?${new URLSearchParams(q as Record<string, string>)}`, path, 'application/octet-stream');
         } else {
-          await migrate(access.store, logger);
+          await migrate(access.store, logger, undefined, clusterOptions(config));
           ds = await importBaseline(access.store, { model: opts.model, version: opts.version, name: opts.name, path, ...(opts.inputFormat ? { format: opts.inputFormat as InputFormat } : {}) });
         }
       } finally {
@@ -82,7 +83,7 @@ export function registerBaseline(program: Command): void {
             offset = p.next_offset;
           }
         } else {
-          await migrate(access.store, logger);
+          await migrate(access.store, logger, undefined, clusterOptions(config));
           list = await listBaselines(access.store);
         }
       } finally {

@@ -6,6 +6,7 @@ import type { RunSummary } from '../../scheduler/job.ts';
 import { schedulerFromConfig } from '../../scheduler/from-config.ts';
 import type { Scheduler } from '../../scheduler/scheduler.ts';
 import { migrate } from '../../core/store/migrate.ts';
+import { clusterOptions } from '../../store/cluster.ts';
 import { parseDuration } from '../../core/util/duration.ts';
 import { accessStore, releaseAccess } from '../daemon-client.ts';
 import { formatTable } from '../format.ts';
@@ -20,7 +21,7 @@ async function run(config: Config, logger: Logger, viaApi: { path: string; body:
   try {
     if (access.kind === 'daemon') return (await access.api.request<{ runs: RunSummary[] }>('POST', viaApi.path, viaApi.body)).runs;
     const store = access.store;
-    await migrate(store, logger);
+    await migrate(store, logger, undefined, clusterOptions(config));
     const scheduler = schedulerFromConfig(config, () => store, logger, createRegistry({ defaultMetrics: false }));
     return await local(scheduler);
   } finally {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { findRunningDaemon } from '../../lifecycle/daemon-file.ts';
 import { applyRetention, migrate } from '../../core/store/migrate.ts';
 import { openStore } from '../../store/open.ts';
+import { clusterOptions } from '../../store/cluster.ts';
 import { action, addConfigOption, cliLogger, EXIT, loadCliConfig, type GlobalOptions } from '../common.ts';
 
 export function registerMigrate(program: Command): void {
@@ -20,8 +21,8 @@ export function registerMigrate(program: Command): void {
       }
       const store = await openStore(config, { logger, attempts: 5 });
       try {
-        const res = await migrate(store, logger);
-        await applyRetention(store, config.clickhouse.ttl_days);
+        const res = await migrate(store, logger, undefined, clusterOptions(config));
+        await applyRetention(store, config.clickhouse.ttl_days, clusterOptions(config));
         process.stdout.write(`applied ${res.applied.length} migration(s)${res.applied.length ? ': ' + res.applied.join(', ') : ''}; ${res.alreadyApplied.length} already applied\n`);
       } finally {
         await store.close();

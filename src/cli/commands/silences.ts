@@ -8,6 +8,7 @@ import { systemClock } from '../../../alerts/clock.ts';
 import { ClickHouseSilenceStore, silenceJson, Silences, type SilenceState } from '../../../alerts/silences.ts';
 import { isDriftwatchError } from '../../core/errors.ts';
 import { migrate } from '../../core/store/migrate.ts';
+import { clusterOptions } from '../../store/cluster.ts';
 import { accessStore, releaseAccess, type StoreAccess } from '../daemon-client.ts';
 import { formatTable } from '../format.ts';
 import { action, addConfigOption, cliLogger, EXIT, loadCliConfig, usageError, type GlobalOptions } from '../common.ts';
@@ -20,7 +21,7 @@ async function withSilences<T>(opts: GlobalOptions, fn: (access: StoreAccess, lo
   const access = await accessStore(config, logger);
   try {
     if (access.kind === 'daemon') return await fn(access, null);
-    await migrate(access.store, logger);
+    await migrate(access.store, logger, undefined, clusterOptions(config));
     const local = new Silences(new ClickHouseSilenceStore(access.store), systemClock);
     await local.refresh();
     return await fn(access, local);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DriftwatchError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Store } from './store.ts';
+import { clusterStatements, type ClusterOptions } from './cluster-ddl.ts';
 
 export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../sql');
 
@@ -66,8 +67,13 @@ export interface MigrateResult {
   alreadyApplied: string[];
 }
 
-export async function migrate(store: Store, logger: Logger, dir = SQL_DIR): Promise<MigrateResult> {
-  await store.command(LEDGER);
+/** The statements run for one single-node statement: itself, or its ON CLUSTER form (cluster-ddl.ts). */
+export function statementsFor(sql: string, store: Pick<Store, 'database'>, cluster?: ClusterOptions): string[] {
+  return cluster ? clusterStatements(sql, cluster, store.database) : [sql];
+}
+
+export async function migrate(store: Store, logger: Logger, dir = SQL_DIR, cluster?: ClusterOptions): Promise<MigrateResult> {
+  for (const sql of statementsFor(LEDGER, store, cluster)) await store.command(sql);
   const done = new Map(
     (await store.query<{ version: number; checksum: string; name: string }>('SELECT version, argMax(checksum, applied_at) AS checksum, argMax(name, applied_at) AS name FROM schema_migrations GROUP BY version')).map(
       (r) => [Number(r.version), r],
@@ -83,9 +89,9 @@ export async function migrate(store: Store, logger: Logger, dir = SQL_DIR): Prom
       result.alreadyApplied.push(m.name);
       continue;
     }
-    for (const [i, sql] of m.statements.entries()) {
+    for (const [i, single] of m.statements.entries()) {
       try {
-        await store.command(sql);
+        for (const sql of statementsFor(single, store, cluster)) await store.command(sql);
       } catch (e) {
         throw new DriftwatchError('DW_MIGRATION_FAILED', `migration ${m.name} failed at statement ${i + 1}: ${(e as Error).message}`, { cause: e });
       }
@@ -100,12 +106,12 @@ export async function migrate(store: Store, logger: Logger, dir = SQL_DIR): Prom
 /** Tables with raw data that expire after clickhouse.ttl_days. */
 const TTL_TABLES = ['predictions', 'feature_values', 'labels', 'label_arrivals'] as const;
 
-export async function applyRetention(store: Store, ttlDays: number): Promise<void> {
+export async function applyRetention(store: Store, ttlDays: number, cluster?: ClusterOptions): Promise<void> {
   for (const table of TTL_TABLES) {
     // ttlDays is a validated integer from config, not user data.
     const ttl = ttlDays > 0 ? `MODIFY TTL toDateTime(ts) + toIntervalDay(${Math.trunc(ttlDays)})` : 'REMOVE TTL';
     try {
-      await store.command(`ALTER TABLE ${table} ${ttl}`, { settings: { materialize_ttl_after_modify: 0 } });
+      for (const sql of statementsFor(`ALTER TABLE ${table} ${ttl}`, store, cluster)) await store.command(sql, { settings: { materialize_ttl_after_modify: 0 } });
     } catch (e) {
       // REMOVE TTL on a table without one is an error; nothing to remove then.
       if (ttlDays > 0 || !/TTL/i.test((e as Error).message)) throw e;
