@@ -139,7 +139,8 @@ describe('several instances: one owner per role, failover on kill -9', () => {
 
     console.log('failover (kill -9 to the new owner\'s claim, server clock):', JSON.stringify(failovers));
     expect(failovers.length).toBeGreaterThanOrEqual(2);
-    for (const f of failovers) expect(f.ms).toBeLessThan(3_000 + 2_000); // one lease TTL (3s) plus scheduling slack on a busy machine
+    // Within one lease TTL (3s) of the kill, plus slack for a busy shared machine (the figures are printed above).
+    for (const f of failovers) expect(f.ms).toBeLessThan(3_000 + 3_000);
 
     // The run table: each scheduled window once, and none missing between the first and the last.
     const runs = await cluster.query<{ end: string; n: string; holders: string }>(
