@@ -127,7 +127,10 @@ describe('HTTP ingest: idempotent and fast', () => {
   });
 
   it('puts concurrent requests into shared inserts', async () => {
-    switches.insertDelayMs = 300;
+    // Long enough that all eight requests arrive while the first insert is in
+    // flight even on a loaded machine (with 300 ms a busy CI host let them in
+    // one at a time).
+    switches.insertDelayMs = 2000;
     try {
       const calls = switches.insertCalls;
       const answers = await Promise.all(Array.from({ length: 8 }, (_, c) => post('/v1/predictions', ndjson(events(`conc${c}`, 0, 50)))));
