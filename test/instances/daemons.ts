@@ -22,6 +22,8 @@ export interface Cluster {
   daemons: Daemon[];
   start(name: string, extra?: Record<string, unknown>): Promise<Daemon>;
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Every tenure of every role (for failure messages). */
+  history(): Promise<string>;
   /** The current holder and token of a role, as the lease table says. */
   owner(role: string): Promise<{ holder: string; token: number; acquired_ms: number } | null>;
   close(): Promise<void>;
@@ -66,6 +68,12 @@ export async function startCluster(database: string, base: (name: string) => Rec
       const d: Daemon = { name, spawned, port, alive: () => spawned.child.exitCode === null && spawned.child.signalCode === null };
       daemons.push(d);
       return d;
+    },
+    async history() {
+      const rows = await query<{ role: string; token: string; holder: string; at: string }>(
+        `SELECT role, token, argMin(holder, acquired_at) AS holder, toString(min(acquired_at)) AS at FROM instance_leases GROUP BY role, token ORDER BY role, token`,
+      );
+      return rows.map((r) => `${r.role}#${r.token} ${r.holder} ${r.at}`).join('; ');
     },
     async owner(role) {
       const [row] = await query<{ holder: string; token: string; acquired_ms: string; left_ms: string }>(

@@ -5,12 +5,14 @@
 // schedule ran exactly once (none twice, none skipped), every alert group
 // was notified once, and every webhook-id was accepted once, even the one
 // whose delivery was failing when its owner died. Prints the failover times.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startReceiver, waitUntil, type Received, type Receiver } from '../alerts/helpers.ts';
 import { ingestNow, startCluster, type Cluster, type Daemon } from './daemons.ts';
 
 const WINDOW_MS = 2_000;
 const ROLES = ['scheduler', 'outbox', 'metrics'] as const;
+/** Long enough that a renewal queued behind other queries on the test server (it runs bound queries one at a time) does not lose the role on a loaded machine. */
+const LEASE_TTL = '5s';
 let cluster: Cluster;
 let notify: Receiver;
 let hooks: Receiver;
@@ -56,7 +58,8 @@ const accepted = (model: string) => acceptedHooks.filter((r) => modelOf(r) === m
 
 describe('several instances: one owner per role, failover on kill -9', () => {
   it('runs every window once, notifies and delivers every webhook once across two owner kills', async () => {
-    const named = (n: string) => ({ instances: { name: n, lease_ttl: '3s' } });
+    onTestFailed(async () => console.log('role tenures:', await cluster.history()));
+    const named = (n: string) => ({ instances: { name: n, lease_ttl: LEASE_TTL } });
     const a = await cluster.start('a', named('a'));
     await waitUntil(async () => (await Promise.all(ROLES.map((r) => cluster.owner(r)))).every((o) => o?.holder === 'a'), 20_000, 'a to own every role');
     const b = await cluster.start('b', named('b'));
@@ -101,7 +104,7 @@ describe('several instances: one owner per role, failover on kill -9', () => {
     };
 
     // m0: notified and its retrain delivered by a.
-    await waitUntil(() => firingNotifications('m0').length >= 1 && accepted('m0').length >= 1, 60_000, 'm0 notified and its webhook delivered');
+    await waitUntil(() => firingNotifications('m0').length >= 1 && accepted('m0').length >= 1, 120_000, 'm0 notified and its webhook delivered');
 
     // The owner of every role is paused (SIGSTOP) past its lease: the others
     // take over; once resumed it finds out (fence) and stores or sends nothing.
@@ -119,15 +122,15 @@ describe('several instances: one owner per role, failover on kill -9', () => {
     // m1's webhook is refused while its owner dies; the next owner delivers it.
     refuseModel = 'm1';
     models.push('m1');
-    await waitUntil(() => firingNotifications('m1').length >= 1 && hooks.requests.some((r) => (r.json as { model?: string }).model === 'm1'), 60_000, 'm1 notified and its webhook attempted');
+    await waitUntil(() => firingNotifications('m1').length >= 1 && hooks.requests.some((r) => (r.json as { model?: string }).model === 'm1'), 120_000, 'm1 notified and its webhook attempted');
     await killOwner('outbox');
     refuseModel = null;
-    await waitUntil(() => accepted('m1').length >= 1, 60_000, 'm1 webhook delivered by the new outbox owner');
+    await waitUntil(() => accepted('m1').length >= 1, 120_000, 'm1 webhook delivered by the new outbox owner');
 
     // m2 after the scheduler's owner dies (a second failover).
     await killOwner('scheduler');
     models.push('m2');
-    await waitUntil(() => firingNotifications('m2').length >= 1 && accepted('m2').length >= 1, 60_000, 'm2 notified and its webhook delivered');
+    await waitUntil(() => firingNotifications('m2').length >= 1 && accepted('m2').length >= 1, 120_000, 'm2 notified and its webhook delivered');
     // A few more windows on the last owner.
     await new Promise((r) => setTimeout(r, 3 * WINDOW_MS));
     feeding = false;
@@ -139,8 +142,8 @@ describe('several instances: one owner per role, failover on kill -9', () => {
 
     console.log('failover (kill -9 to the new owner\'s claim, server clock):', JSON.stringify(failovers));
     expect(failovers.length).toBeGreaterThanOrEqual(2);
-    // Within one lease TTL (3s) of the kill, plus slack for a busy shared machine (the figures are printed above).
-    for (const f of failovers) expect(f.ms).toBeLessThan(3_000 + 3_000);
+    // Within one lease TTL (5s) of the kill, plus slack for a busy shared machine (the figures are printed above).
+    for (const f of failovers) expect(f.ms).toBeLessThan(5_000 + 3_000);
 
     // The run table: each scheduled window once, and none missing between the first and the last.
     const runs = await cluster.query<{ end: string; n: string; holders: string }>(
