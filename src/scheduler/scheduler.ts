@@ -77,6 +77,8 @@ export class Scheduler implements Component {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #stopAbort = new AbortController();
   #started = false;
+  /** Runs whose outcome was not stored (fenced off, or the store failed): the tick stops there, so the next one runs that window again instead of skipping it. */
+  readonly #unrecorded = new WeakSet<RunSummary>();
   readonly #runs: Counter<'detector' | 'status'>;
   readonly #skipped: Counter<'detector' | 'reason'>;
   readonly #duration: Histogram<'detector'>;
@@ -159,12 +161,16 @@ export class Scheduler implements Component {
         for (const w of late) {
           if (this.#stopAbort.signal.aborted) return out;
           this.#opts.logger.info('predictions arrived after the window was scored; scoring it again', { detector: job.name, window_end: w.end.toISOString() });
-          out.push(await this.#runWindow(job, w, 'late'));
+          const s = await this.#runWindow(job, w, 'late');
+          out.push(s);
+          if (this.#unrecorded.has(s)) return out;
         }
         for (const w of windows) {
           if (this.#stopAbort.signal.aborted) break;
           const isLatest = w.end.getTime() === latestWindowEnd(this.#now(), job.windowMs, job.delayMs);
-          out.push(await this.#runWindow(job, w, trigger === 'catchup' || !isLatest ? 'catchup' : 'schedule'));
+          const s = await this.#runWindow(job, w, trigger === 'catchup' || !isLatest ? 'catchup' : 'schedule');
+          out.push(s);
+          if (this.#unrecorded.has(s)) break;
         }
         return out;
       });
@@ -266,13 +272,16 @@ export class Scheduler implements Component {
     } catch (e) {
       log.warn('scheduler role lost during the run; its result is dropped, the new owner runs the window', { window_end: base.window_end, error: describeError(e), code: 'DW_NOT_OWNER' });
       this.#skipped.inc({ detector: job.name, reason: 'not_leader' });
-      return { ...summary, status: 'failed', scores: 0, findings: 0, error: describeError(e) };
+      const dropped: RunSummary = { ...summary, status: 'failed', scores: 0, findings: 0, error: describeError(e) };
+      this.#unrecorded.add(dropped);
+      return dropped;
     }
     try {
       if (summary.status === 'ok') await writeScores(store, scores);
       await recordRun(store, summary, startedAt);
     } catch (e) {
       summary = { ...summary, status: 'failed', error: `recording the run failed: ${describeError(e)}` };
+      this.#unrecorded.add(summary);
     }
     this.#runs.inc({ detector: job.name, status: summary.status });
     this.#duration.observe({ detector: job.name }, summary.duration_ms / 1000);
