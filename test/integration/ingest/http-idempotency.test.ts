@@ -128,9 +128,9 @@ describe('HTTP ingest: idempotent and fast', () => {
 
   it('puts concurrent requests into shared inserts', async () => {
     // Long enough that all eight requests arrive while the first insert is in
-    // flight even on a loaded machine (with 300 ms a busy CI host let them in
-    // one at a time).
-    switches.insertDelayMs = 2000;
+    // flight on a loaded machine, short of http_spool_after (1 s), past which
+    // the answers would be 202 from the spool.
+    switches.insertDelayMs = 800;
     try {
       const calls = switches.insertCalls;
       const answers = await Promise.all(Array.from({ length: 8 }, (_, c) => post('/v1/predictions', ndjson(events(`conc${c}`, 0, 50)))));
