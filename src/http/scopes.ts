@@ -24,6 +24,11 @@ export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
   'GET /v1/silences': 'read',
   'GET /v1/silences/:id': 'read',
   'POST /v1/sql': 'read',
+  // The dashboard's own reads (src/api/dashboard-routes.ts); its static files are public and hold no data.
+  'GET /v1/dashboard/overview': 'read',
+  'GET /v1/dashboard/timeseries': 'read',
+  'GET /v1/dashboard/heatmap': 'read',
+  'GET /v1/dashboard/feature': 'read',
 
   'POST /v1/silences': 'admin',
   'DELETE /v1/silences/:id': 'admin',
