@@ -16,7 +16,13 @@ const MAX_RANGE_MS = 31 * 86_400_000;
 const range = z
   .string()
   .regex(/^\d+(m|h|d)$/, 'must be a duration like 15m, 6h or 7d')
-  .refine((s) => parseDuration(s) > 0 && parseDuration(s) <= MAX_RANGE_MS, 'must be between 1m and 31d')
+  .refine((s) => {
+    try {
+      return parseDuration(s) > 0 && parseDuration(s) <= MAX_RANGE_MS;
+    } catch {
+      return false;
+    }
+  }, 'must be between 1m and 31d')
   .default('24h');
 const end = z.iso.datetime({ offset: true }).optional();
 const name = z.string().min(1).max(512);

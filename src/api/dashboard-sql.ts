@@ -16,7 +16,7 @@
 /** A ClickHouse string literal for any text. */
 export function quote(s: string): string {
   // eslint-disable-next-line no-control-regex
-  const body = s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const body = s.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return `'${body}'`;
 }
 

@@ -64,6 +64,9 @@ export function staticFiles(root: string): StaticFiles {
   }
   const index = files.get('/index.html');
   if (index) files.set('/', index);
+  // Browsers ask for /favicon.ico on any page (/healthz, /metrics too).
+  const icon = files.get('/favicon.svg');
+  if (icon && !files.has('/favicon.ico')) files.set('/favicon.ico', icon);
   return {
     paths: [...files.keys()],
     serve(method, path, res) {

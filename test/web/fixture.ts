@@ -8,6 +8,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/core/log/logger.ts';
 import { rng } from '../../testkit/events.ts';
+import { freePort } from '../../testkit/ports.ts';
 import { tempDir } from '../../testkit/tmp.ts';
 
 export const READ_TOKEN = 'dashboard-read-token-0123456789';
@@ -69,7 +70,8 @@ export async function startFixture(opts: { port?: number } = {}): Promise<Fixtur
     kafka: { enabled: false },
     scheduler: { enabled: false },
     http: {
-      port: opts.port ?? 0,
+      // A fixed port, so a restart of the HTTP server comes back where the page looks.
+      port: opts.port ?? (await freePort()),
       tokens: [
         { name: 'viewer', token: '${DW_WEB_READ_TOKEN}', scopes: ['read'] },
         { name: 'ops', token: '${DW_WEB_ADMIN_TOKEN}', scopes: ['read', 'admin'] },

@@ -1,3 +1,4 @@
+/* global document, localStorage */
 // Firing and pending alerts with their evidence, the silences, and the form
 // that silences an alert for a while (POST /v1/silences, admin scope).
 import { api } from './api.js';

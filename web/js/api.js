@@ -1,3 +1,4 @@
+/* global URLSearchParams, fetch, sessionStorage */
 // The dashboard's only way to the daemon: /v1 with the bearer token kept in
 // sessionStorage (this tab only). Reads retry with backoff while the daemon
 // is away (restart, network), and the page shows "reconnecting" meanwhile;

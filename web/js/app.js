@@ -1,3 +1,4 @@
+/* global document, URLSearchParams, history, location, setInterval */
 // The dashboard page: asks the daemon's /v1 API for everything it shows,
 // refreshes every few seconds, and keeps going through a daemon restart.
 import { api, onConnection, onUnauthorized, qs, token } from './api.js';
@@ -198,8 +199,16 @@ async function refreshModel(full) {
 }
 
 let running = null;
+let again = null;
+/** One refresh at a time; a refresh asked for meanwhile (e.g. after a silence) runs right after. */
 async function refresh({ full = false } = {}) {
-  if (running) return running;
+  if (running) {
+    again ??= running.then(() => {
+      again = null;
+      return refresh({ full });
+    });
+    return again;
+  }
   running = (async () => {
     try {
       const [ov, alerts] = await Promise.all([api(`/v1/dashboard/overview?${qs({ range: state.range })}`), api('/v1/alerts')]);

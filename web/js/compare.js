@@ -1,3 +1,4 @@
+/* global document */
 // Champion vs canary (GET /v1/versions/compare, as `driftwatch versions
 // compare`), shadow agreement, the latest model-level scores of every version
 // (any metric: new detectors' metrics such as estimated_* appear without code

@@ -1,3 +1,4 @@
+/* global document, Node */
 // DOM building without innerHTML: every text from the API lands in
 // textContent or an attribute, never parsed as markup.
 export function h(tag, attrs = {}, ...children) {

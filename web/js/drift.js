@@ -1,3 +1,4 @@
+/* global document, navigator */
 // The drift heatmap (feature x window, coloured by PSI or by status) and the
 // panel of one cell: reference vs current histogram, every score of that
 // feature in that run, and the SQL that reproduces them (runnable here
