@@ -38,12 +38,16 @@ export function httpFeed(base: string, token?: string): Feed {
   };
 }
 
-export async function kafkaFeed(brokers: string, topics: { predictions: string; labels: string }): Promise<Feed> {
+export async function kafkaFeed(brokers: string, topics: { predictions: string; labels: string }, groupId?: string): Promise<Feed> {
   const kafka = new Kafka({ clientId: 'driftwatch-demo-traffic', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
     await admin.createTopics({ topics: [topics.predictions, topics.labels].map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+    // On a fresh broker the group coordinator (__consumer_offsets) appears on
+    // first use; asking for the group here (with retries) spares the daemon's
+    // consumer a failed first join.
+    if (groupId) await admin.describeGroups([groupId]).catch(() => undefined);
   } finally {
     await admin.disconnect();
   }

@@ -174,19 +174,24 @@ async function live(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, 
     path: opts.config,
     overrides: demoConfig({ dataDir, port: opts.port, receiverUrl: receiver.url, referenceFrom, referenceTo: referenceFrom + 2 * WINDOW, brokers, schedule: true }),
   });
-  const app = await startApp(config, receiver);
+  // Topics first: the daemon's consumer subscribes as it starts.
+  let kafka: Feed | null = null;
+  if (brokers) {
+    try {
+      kafka = await kafkaFeed(brokers, config.kafka.topics, config.kafka.group_id);
+    } catch (e) {
+      say(`  kafka:     cannot produce to ${brokers} (${describeError(e)}); using HTTP ingest`);
+      brokers = undefined;
+    }
+  }
+  const app = await startApp(brokers ? config : { ...config, kafka: { ...config.kafka, enabled: false } }, receiver);
   if (!app) {
+    await kafka?.close();
     await broker?.stop();
     return EXIT.ERROR;
   }
   const base = `http://127.0.0.1:${app.http.port}`;
-  let feed: Feed;
-  try {
-    feed = brokers ? await kafkaFeed(brokers, config.kafka.topics) : httpFeed(base);
-  } catch (e) {
-    say(`  kafka:     cannot produce to ${brokers} (${describeError(e)}); using HTTP ingest`);
-    feed = httpFeed(base);
-  }
+  const feed = kafka ?? httpFeed(base);
   const run: Running = { app, base, receiver, broker, feed };
   say(`  dashboard: ${base}/      <- open this`);
   say(`  store:     embedded ClickHouse (chDB) in ${config.data_dir}/clickhouse`);
