@@ -40,7 +40,7 @@ describe('driftwatch demo', () => {
       const r = await runCli(['demo', '--exit', '--port', '0', '--data-dir', dir.path], { timeoutMs: 420_000, env: { KAFKA_BROKERS: '' } });
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
-      expect(r.stdout).toMatch(/input-drift\s+8\s+0\s+\d+/);
+      expect(r.stdout).toMatch(/input-drift\s+6\s+0\s+\d+/);
       expect(r.stdout).toMatch(/ALERT FIRING feature-drift \[critical\] fraud\/v2: psi\(amount\)/);
       expect(r.stdout).toMatch(/ALERT FIRING feature-drift \[critical\] fraud\/v2: psi\(country\)/);
       expect(r.stdout).toMatch(/ALERT FIRING canary-degraded \[critical\] fraud\/v2: (error_rate_delta|confidence_mean_drop|latency_p95_ratio)/);

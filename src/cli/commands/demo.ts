@@ -93,12 +93,12 @@ async function startApp(config: ReturnType<typeof loadConfig>['config'], receive
   }
 }
 
-/** --exit: four minutes of history with the incident halfway, detectors by hand, alerts and the rollback, then stop. */
+/** --exit: three minutes of history with the incident halfway, detectors by hand, alerts and the rollback, then stop. */
 async function walkthrough(opts: DemoOptions, dataDir: string, receiver: DemoReceiver): Promise<number> {
   const end = Math.floor(Date.now() / WINDOW) * WINDOW;
-  const start = end - 8 * WINDOW;
+  const start = end - 6 * WINDOW;
   const { config } = loadConfig({ path: opts.config, overrides: demoConfig({ dataDir, port: opts.port, receiverUrl: receiver.url, referenceFrom: start, referenceTo: start + 2 * WINDOW, schedule: false }) });
-  say('driftwatch demo --exit: a walkthrough over four minutes of made-up history');
+  say('driftwatch demo --exit: a walkthrough over three minutes of made-up history');
   const app = await startApp(config, receiver);
   if (!app) return EXIT.ERROR;
   try {
@@ -113,8 +113,8 @@ async function walk(app: App, start: number, end: number, receiver: DemoReceiver
   const base = `http://127.0.0.1:${app.http.port}`;
   say(`  dashboard: ${base}/`);
   say(`  store:     embedded ClickHouse (chDB) in ${dataDir}/clickhouse`);
-  const sim = new Simulator({ runId: `demo-${Date.now().toString(36)}`, fraudRate: 50, churnRate: 15 });
-  sim.incidentAt = end - 4 * WINDOW;
+  const sim = new Simulator({ runId: `demo-${Date.now().toString(36)}`, fraudRate: 36, churnRate: 10 });
+  sim.incidentAt = end - 3 * WINDOW;
   const feed = httpFeed(base);
   let n = 0;
   for (let t = start; t < end + 60_000; t += 10_000) {
