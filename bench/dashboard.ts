@@ -65,9 +65,14 @@ if (have < ROWS) {
     say(`  ${off + rows} rows, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   say(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+// Scores: a real drift detector over hourly windows (the last --scored-hours of the day).
+const SCORED = Number(arg('scored-hours', '8'));
+const scored = Number((await store.query<{ n: string }>('SELECT count() AS n FROM drift_scores'))[0]?.n ?? 0);
+if (scored === 0) {
   const t1 = Date.now();
-  const runs = await app.scheduler.backfill({ from: new Date(start), to: new Date(end) });
-  say(`drift detector over 24 hourly windows: ${runs.length} runs, ${runs.filter((r) => r.status !== 'ok').length} failed, ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+  const runs = await app.scheduler.backfill({ from: new Date(end - SCORED * H), to: new Date(end) });
+  say(`drift detector over ${SCORED} hourly windows: ${runs.length} runs, ${runs.filter((r) => r.status !== 'ok').length} failed, ${((Date.now() - t1) / 1000).toFixed(0)} s`);
 }
 const sizes = (await store.query<{ p: string; f: string }>('SELECT (SELECT count() FROM predictions) AS p, (SELECT count() FROM feature_values) AS f'))[0];
 say(`store: ${sizes?.p} predictions, ${sizes?.f} feature_values rows`);

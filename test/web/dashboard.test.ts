@@ -145,12 +145,18 @@ describe('dashboard in Chromium', () => {
     const { page } = browser;
     await openWith(ADMIN_TOKEN);
     await fx.app.http.stop();
-    await page.waitForSelector('#conn.reconnecting', { timeout: 30_000 });
-    expect(await page.locator('#banner').textContent()).toMatch(/reconnecting/);
-    await fx.app.http.start();
-    await page.waitForSelector('#conn.live', { timeout: 30_000 });
-    expect(await page.locator('#banner').isVisible()).toBe(false);
-  });
+    let restarted = false;
+    try {
+      await page.waitForSelector('#conn.reconnecting', { timeout: 60_000 });
+      expect(await page.locator('#banner').textContent()).toMatch(/reconnecting/);
+      await fx.app.http.start();
+      restarted = true;
+      await page.waitForSelector('#conn.live', { timeout: 60_000 });
+      expect(await page.locator('#banner').isVisible()).toBe(false);
+    } finally {
+      if (!restarted) await fx.app.http.start();
+    }
+  }, 180_000);
 
   it('is readable in dark mode', async () => {
     const dark = await launch({ colorScheme: 'dark' });
@@ -172,5 +178,5 @@ describe('dashboard in Chromium', () => {
     } finally {
       await dark.close();
     }
-  });
+  }, 120_000);
 });
