@@ -156,19 +156,8 @@ async function walk(app: App, start: number, end: number, receiver: DemoReceiver
 
 async function live(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, t0: number, clock: () => string): Promise<number> {
   say('driftwatch demo: the whole loop, live. Ctrl-C stops everything.');
-  let broker: LocalBroker | null = null;
-  let brokers = process.env.KAFKA_BROKERS || undefined;
-  if (!brokers && opts.kafka) {
-    if (javaAvailable()) {
-      say('  kafka:     starting a local broker (scripts/kafka.sh; the first run fetches its jars with Maven)…');
-      try {
-        broker = await startLocalBroker(join(dataDir, 'kafka'));
-        brokers = broker.brokers;
-      } catch (e) {
-        say(`  kafka:     the local broker did not start (${describeError(e)}); using HTTP ingest`);
-      }
-    } else say('  kafka:     no Java runtime found, so no local broker: traffic goes through HTTP ingest (install Java 17 to see Kafka)');
-  }
+  const { broker, brokers: found } = await localBroker(opts, dataDir);
+  let brokers = found;
   const referenceFrom = Math.floor(Date.now() / WINDOW) * WINDOW;
   const { config } = loadConfig({
     path: opts.config,
@@ -192,7 +181,6 @@ async function live(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, 
   }
   const base = `http://127.0.0.1:${app.http.port}`;
   const feed = kafka ?? httpFeed(base);
-  const run: Running = { app, base, receiver, broker, feed };
   say(`  dashboard: ${base}/      <- open this`);
   say(`  store:     embedded ClickHouse (chDB) in ${config.data_dir}/clickhouse`);
   say(`  traffic:   ${feed.via === 'kafka' ? `Kafka at ${brokers} (topics ${config.kafka.topics.predictions}, ${config.kafka.topics.labels}), consumed by the daemon` : 'HTTP ingest (POST /v1/predictions, /v1/labels)'}`);
@@ -201,11 +189,44 @@ async function live(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, 
   say();
   const sim = new Simulator({ runId: `demo-${t0.toString(36)}` });
   sim.incidentAt = t0 + opts.driftAfter * 1000;
+  const traffic = startTraffic(sim, feed, clock);
+  const progress = startProgress(app, t0, traffic.counts, clock);
+  return untilSignal({ app, base, receiver, broker, feed }, async () => {
+    clearInterval(progress);
+    await traffic.stop();
+  }, clock);
+}
+
+/** The local Kafka broker when Java is there (or KAFKA_BROKERS when set); null brokers: HTTP ingest. */
+async function localBroker(opts: DemoOptions, dataDir: string): Promise<{ broker: LocalBroker | null; brokers: string | undefined }> {
+  const given = process.env.KAFKA_BROKERS || undefined;
+  if (given || !opts.kafka) return { broker: null, brokers: given };
+  if (!javaAvailable()) {
+    say('  kafka:     no Java runtime found, so no local broker: traffic goes through HTTP ingest (install Java 17 to see Kafka)');
+    return { broker: null, brokers: undefined };
+  }
+  say('  kafka:     starting a local broker (scripts/kafka.sh; the first run fetches its jars with Maven)…');
+  try {
+    const broker = await startLocalBroker(join(dataDir, 'kafka'));
+    return { broker, brokers: broker.brokers };
+  } catch (e) {
+    say(`  kafka:     the local broker did not start (${describeError(e)}); using HTTP ingest`);
+    return { broker: null, brokers: undefined };
+  }
+}
+
+interface Traffic {
+  counts: { predictions: number; labels: number };
+  stop(): Promise<void>;
+}
+
+/** Simulated model servers: one batch a second until stopped; says when the incident starts. */
+function startTraffic(sim: Simulator, feed: Feed, clock: () => string): Traffic {
   let stopping = false;
   const counts = { predictions: 0, labels: 0 };
   let last = Date.now();
   let announced = false;
-  const traffic = (async () => {
+  const loop = (async () => {
     while (!stopping) {
       await sleep(1000);
       const now = Date.now();
@@ -224,6 +245,17 @@ async function live(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, 
       }
     }
   })();
+  return {
+    counts,
+    stop: async () => {
+      stopping = true;
+      await loop.catch(() => undefined);
+    },
+  };
+}
+
+/** A progress line every 15 s: logged, stored, detector runs (failures), alerts firing. */
+function startProgress(app: App, t0: number, counts: Traffic['counts'], clock: () => string): NodeJS.Timeout {
   const progress = setInterval(() => {
     void (async () => {
       try {
@@ -241,7 +273,11 @@ async function live(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, 
     })();
   }, 15_000);
   progress.unref();
+  return progress;
+}
 
+/** Runs until SIGINT/SIGTERM, then stops the traffic, the daemon, the receiver and the broker; a second signal exits at once. */
+function untilSignal(run: Running, stopTraffic: () => Promise<void>, clock: () => string): Promise<number> {
   return new Promise<number>((done) => {
     let signals = 0;
     const stop = (sig: NodeJS.Signals): void => {
@@ -251,11 +287,9 @@ async function live(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, 
         void (run.broker?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
         return;
       }
-      stopping = true;
-      clearInterval(progress);
       say(`\n${clock()} ${sig}: stopping the traffic, the daemon${run.broker ? ', the Kafka broker' : ''} and the receiver…`);
       void (async () => {
-        await traffic.catch(() => undefined);
+        await stopTraffic();
         await run.feed.close().catch(() => undefined);
         const ok = await run.app.daemon.stop();
         await run.receiver.close();
