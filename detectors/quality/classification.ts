@@ -9,7 +9,7 @@ import type { Side } from '../operational/sides.ts';
 import type { QualityContext } from './context.ts';
 import { aucFromRankSums, classificationScores, expectedCalibrationError, FLOAT64_EPS, sortClasses, type CalibrationBin, type ConfusionCell } from './metrics.ts';
 import { emptyMetrics, sideKey, type SideMetrics } from './side-metrics.ts';
-import { CLASS_LABEL_OK, labelledSource } from './sql.ts';
+import { CLASS_LABEL_OK, labelledSource, POSITIVE_SCORE } from './sql.ts';
 
 const num = (v: unknown) => Number(v);
 
@@ -51,9 +51,7 @@ export async function classificationMetrics(store: Store, ctx: QualityContext & 
   const binary = classes.length === 2 || (classes.length === 1 && configuredPos !== undefined);
   const pos = configuredPos ?? classes[classes.length - 1] ?? '';
   const neg = classes.find((c) => c !== pos) ?? '';
-  const pPos = `multiIf(mapContains(probabilities, {pos:String}), probabilities[{pos:String}],
-                        mapContains(probabilities, {neg:String}), 1 - probabilities[{neg:String}],
-                        confidence IS NOT NULL, if(yhat = {pos:String}, confidence, 1 - confidence), NULL)`;
+  const pPos = POSITIVE_SCORE;
   // Multi-class: the probability given to the true class (0 when the map
   // leaves it out); from the confidence only when the prediction was right.
   const pTrue = binary

@@ -109,11 +109,6 @@ function firstLine(e: unknown): string {
   return msg.replace(/^ClickHouse: /, '').split(/\n|: In scope /)[0]!.slice(0, 300);
 }
 
-/** Rows of EXPLAIN come back as strings (chDB) or {explain} objects (server). */
-function explainLines(rows: unknown[]): string[] {
-  return rows.map((r) => (typeof r === 'string' ? r : String((r as { explain?: unknown }).explain ?? Object.values(r as object)[0] ?? '')));
-}
-
 /** Checks the query; returns the canonical text to run in its place. Throws DW_SQL_REFUSED. */
 export async function guardQuery(store: Store, sql: string): Promise<string> {
   const text = sql.trim().replace(/;\s*$/, '');
@@ -142,7 +137,7 @@ export async function guardQuery(store: Store, sql: string): Promise<string> {
   if (clause === 'SETTINGS') throw refuse('SETTINGS clauses are not allowed: limits and timeouts are set by driftwatch');
   let root: AstNode;
   try {
-    root = parseAstDump(explainLines(await store.query<unknown>(`EXPLAIN AST SELECT * FROM (${canonical})`, { settings: GUARD_SETTINGS })));
+    root = parseAstDump(await store.queryLines(`EXPLAIN AST SELECT * FROM (${canonical})`, { settings: GUARD_SETTINGS }));
   } catch (e) {
     if (e instanceof AstShapeError) throw refuse(`the syntax tree could not be read: ${e.message}`);
     if (/Substitution .* is not set/.test(firstLine(e))) throw refuse('query parameters ({name:Type}) are not supported');

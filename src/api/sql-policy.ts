@@ -18,6 +18,10 @@ export const SQL_TABLES: Readonly<Record<string, string>> = {
   alert_notification_log: 'what each receiver was last told',
   alert_outbox: 'retrain and rollback webhooks and their delivery state',
   alert_version_health: 'per-run health of each model version (rollback targets)',
+  gate_decisions: 'every rollout gate verdict with its checks',
+  estimated_calibrations: 'calibration artifacts of estimated quality (CBPE), versioned',
+  version_lifetimes: 'first and last sighting of each model version',
+  current_scores: 'view: the scores of each window from its newest run (re-scored windows supersede)',
 };
 
 /** Tables in driftwatch's database that SQL may not read, and why (a test checks every migration table is in one list). */
@@ -26,6 +30,7 @@ export const SQL_INTERNAL_TABLES: Readonly<Record<string, string>> = {
   scheduler_leases: 'leader election between replicas',
   feature_values_mv: 'materialized view: its rows are read from feature_values',
   label_arrivals_mv: 'materialized view: its rows are read from label_arrivals',
+  version_lifetimes_mv: 'materialized view: its rows are read from version_lifetimes',
 };
 
 /** The few system tables SQL may read: schema discovery, nothing about other queries, users or the host. */

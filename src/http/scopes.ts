@@ -29,6 +29,10 @@ export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
   'GET /v1/dashboard/timeseries': 'read',
   'GET /v1/dashboard/heatmap': 'read',
   'GET /v1/dashboard/feature': 'read',
+  // Rollout controllers ask for verdicts; a fail may queue the policy's
+  // rollback action (deduplicated per model and candidate), as an alert would.
+  'GET /v1/gate': 'read',
+  'POST /v1/gate/flagger': 'read',
 
   'POST /v1/silences': 'admin',
   'DELETE /v1/silences/:id': 'admin',
@@ -36,6 +40,13 @@ export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
   'POST /v1/detect': 'admin',
   'POST /v1/backfill': 'admin',
 };
+
+/**
+ * /v1 routes registered as public because their caller cannot send an
+ * Authorization header; each checks the token itself, against the scope
+ * above, with the same Authenticator (tests prove it refuses without one).
+ */
+export const SELF_AUTHENTICATING: ReadonlySet<string> = new Set(['POST /v1/gate/flagger']);
 
 /** The scope a route needs (HEAD needs what GET needs). */
 export function scopeFor(method: string, routePath: string): Scope {

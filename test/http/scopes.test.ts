@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/core/log/logger.ts';
-import { ROUTE_SCOPES, scopeFor, scopeForRequest } from '../../src/http/scopes.ts';
+import { ROUTE_SCOPES, SELF_AUTHENTICATING, scopeFor, scopeForRequest } from '../../src/http/scopes.ts';
 import { tempDir } from '../../testkit/tmp.ts';
 
 describe('route scopes', () => {
@@ -16,7 +16,7 @@ describe('route scopes', () => {
     const v1 = routes.filter((r) => r.path.startsWith('/v1'));
     expect(v1.length).toBeGreaterThan(10);
     for (const r of v1) {
-      expect(r.public, `${r.method} ${r.path} must not be public`).toBe(false);
+      expect(r.public, `${r.method} ${r.path} must not be public`).toBe(SELF_AUTHENTICATING.has(`${r.method} ${r.path}`));
       expect(ROUTE_SCOPES[`${r.method} ${r.path}`], `${r.method} ${r.path} has no scope in src/http/scopes.ts`).toBeDefined();
     }
   });
@@ -26,8 +26,9 @@ describe('route scopes', () => {
     for (const key of Object.keys(ROUTE_SCOPES)) expect(keys.has(key), `${key} is in the scope table but not registered`).toBe(true);
   });
 
-  it('only health, readiness and metrics are public', () => {
-    expect(routes.filter((r) => r.public).map((r) => r.path).sort()).toEqual(['/healthz', '/metrics', '/readyz']);
+  it('only health, readiness, metrics and the self-authenticating routes are public', () => {
+    const open = routes.filter((r) => r.public && !SELF_AUTHENTICATING.has(`${r.method} ${r.path}`));
+    expect(open.map((r) => r.path).sort()).toEqual(['/healthz', '/metrics', '/readyz']);
   });
 
   it('clients find the same scope from a concrete path', () => {

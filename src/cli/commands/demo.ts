@@ -148,6 +148,7 @@ async function walk(app: App, start: number, end: number, receiver: DemoReceiver
   say('4. Look around (from another terminal while a daemon runs; `npm run demo` keeps one running):');
   say(`   open ${base}/`);
   say(`   npx driftwatch versions compare --model fraud --a v1 --b v2 --window 1h`);
+  say(`   npx driftwatch gate --model fraud --candidate v2 --baseline v1      # the rollout gate: fail, exit 1`);
   say(`   npx driftwatch sql "SELECT feature, round(max(value), 3) AS psi FROM drift_scores WHERE metric = 'psi' AND model_version = 'v2' GROUP BY feature ORDER BY psi DESC LIMIT 5"`);
   say();
   say('demo finished.');
