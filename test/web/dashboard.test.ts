@@ -60,6 +60,10 @@ describe('dashboard in Chromium', () => {
   it('loads with no console errors and shows models, versions and traffic', async () => {
     const { page } = browser;
     browser.errors.length = 0;
+    // A rollout controller asked the gate once: the panel shows that verdict.
+    const gate = await fetch(`${fx.base}/v1/gate?model=fraud&candidate=v2&baseline=v1`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+    expect(gate.status).toBe(200);
+    const verdict = ((await gate.json()) as { verdict: string }).verdict;
     await openWith(ADMIN_TOKEN);
     await page.waitForSelector('#traffic svg');
     await page.waitForSelector('#compare .compare');
@@ -70,7 +74,9 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('#traffic .chart').count()).toBe(5);
     expect(await page.locator('#traffic path.line').count()).toBeGreaterThanOrEqual(10);
     expect(await page.locator('#scores [data-metric="error_rate_delta"][data-version="v2"]').count()).toBe(1);
-    expect(await page.locator('#gate [data-placeholder="gate"]').count()).toBe(1);
+    await page.waitForSelector('#gate [data-verdict]');
+    expect(await page.locator('#gate [data-verdict]').count()).toBe(1);
+    expect(await page.locator('#gate [data-verdict]').getAttribute('data-verdict')).toBe(verdict);
     await screenshot(page, 'dashboard', { docs: 'dashboard.png' });
     await screenshot(page, 'dashboard-full', { fullPage: true });
   });
@@ -139,6 +145,31 @@ describe('dashboard in Chromium', () => {
     expect(await err.textContent()).toMatch(/lacks the admin scope/);
     expect(await err.getAttribute('data-status')).toBe('403');
     await page.click('#silence-cancel');
+  });
+
+  it('shows API errors in either body shape: problem+json (detail) or {error, details}', async () => {
+    const { page } = browser;
+    // A string, not a function: vitest would rewrite a function's import().
+    const shown = (await page.evaluate(`(async () => {
+      const m = await import('/js/api.js');
+      const problem = { type: 'https://driftwatch.dev/errors/invalid-request', title: 'Invalid request', status: 400, detail: 'model: required', code: 'DW_BAD_REQUEST' };
+      const real = await m.api('/v1/dashboard/heatmap?model=fraud').then(() => 'no error', (e) => e.message);
+      return {
+        problem: m.errorMessage(400, problem),
+        problemNoDetail: m.errorMessage(404, { ...problem, detail: undefined, title: 'Not Found' }),
+        legacy: m.errorMessage(400, { error: 'invalid query parameters', details: ['version: required'] }),
+        problemWithErrors: m.errorMessage(400, { ...problem, errors: [{ detail: 'range: too long' }] }),
+        empty: m.errorMessage(502, null),
+        real,
+      };
+    })()`)) as Record<string, string>;
+    expect(shown.problem).toBe('model: required');
+    expect(shown.problemNoDetail).toBe('Not Found');
+    expect(shown.legacy).toBe('invalid query parameters: version: required');
+    expect(shown.problemWithErrors).toBe('model: required: range: too long');
+    expect(shown.empty).toBe('HTTP 502');
+    // Whatever shape the daemon answers today, the page names the problem.
+    expect(shown.real).toMatch(/version/);
   });
 
   it('shows "reconnecting" while the daemon is away and recovers', async () => {

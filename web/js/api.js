@@ -5,9 +5,24 @@
 // writes are tried once and their error is shown to the user.
 const TOKEN_KEY = 'driftwatch.token';
 
+/**
+ * The message of an API error body, in either shape the daemon has used:
+ * RFC 9457 problem+json `{type, title, status, detail, code}` (prefer
+ * `detail`, then `title`) or the older `{error, details?}`. String issues
+ * (`details`, or a problem's `errors` extension) are appended.
+ */
+export function errorMessage(status, body) {
+  if (typeof body === 'string' && body) return body;
+  const pick = (v) => (typeof v === 'string' && v.trim() ? v : null);
+  const main = pick(body?.detail) ?? pick(body?.error) ?? pick(body?.title) ?? `HTTP ${status}`;
+  const list = [body?.details, body?.errors].find((x) => Array.isArray(x) && x.length);
+  const issues = list ? list.map((x) => (typeof x === 'string' ? x : pick(x?.detail) ?? pick(x?.message) ?? JSON.stringify(x))) : [];
+  return issues.length ? `${main}: ${issues.join('; ')}` : main;
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.error ?? `HTTP ${status}`);
+    super(errorMessage(status, body));
     this.status = status;
     this.body = body;
     this.code = body?.code ?? null;
