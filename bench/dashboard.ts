@@ -4,7 +4,7 @@
 // with a real drift detector (hourly windows, backfilled), then times each of
 // the page's API calls and a page load in Chromium (Debian's, through
 // playwright-core). Prints figures; asserts nothing.
-//   npx tsx bench/dashboard.ts [--rows 10000000] [--keep DIR]
+//   npm run bench:dashboard [-- --rows 10000000] [--scored-hours 8] [--keep DIR]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,7 @@ const calls = [
   '/v1/dashboard/heatmap?model=fraud&version=v2&range=24h',
   '/v1/scores/latest?model=fraud&feature=&limit=1000',
   '/v1/versions/compare?model=fraud&a=v1&b=v2&window=1h',
+  '/v1/dashboard/gate?model=fraud&range=24h',
 ];
 say('API calls of one page load (ms, three runs each):');
 for (const c of calls) say(`  ${(await time(c)).join(' / ').padEnd(18)} ${c}`);

@@ -4,12 +4,14 @@
 //   GET /v1/dashboard/timeseries  per model: volume, latency p50/p95/p99, error rate per version and bucket
 //   GET /v1/dashboard/heatmap     per model version: feature x window, PSI and status
 //   GET /v1/dashboard/feature     one feature in one run: every score, the histogram, the SQL behind them
+//   GET /v1/dashboard/gate        per model: the rollout-gate verdicts recorded (dashboard-gate.ts)
 // Every read is bound parameters over driftwatch's tables; all need the read scope.
 import { z } from 'zod';
 import { HttpError, type Router } from '../core/http/router.ts';
 import type { Store } from '../core/store/store.ts';
 import { parseDuration } from '../core/util/duration.ts';
 import { parseQuery } from './params.ts';
+import { gateHistory, gateHistoryQuery } from './dashboard-gate.ts';
 import { reproduceSql, storedScoresSql } from './dashboard-sql.ts';
 
 const MAX_RANGE_MS = 31 * 86_400_000;
@@ -331,22 +333,13 @@ async function feature(store: Store, q: z.output<typeof featureQuery>): Promise<
   };
 }
 
-/** Optional parts of the API the page adapts to, found on the router rather than by probing (a 404 would be noise in the browser). */
-function capabilities(router: Router): Record<string, boolean> {
-  const has = (path: string): boolean => {
-    const m = router.match('GET', path);
-    return m !== null && 'route' in m;
-  };
-  // GATE VERDICTS: GET /v1/gate (src/api/gate-routes.ts, being built) lights up the dashboard's gate panel.
-  return { gate: has('/v1/gate') };
-}
-
 export function addDashboardRoutes(router: Router, store: () => Store): void {
   router.add('GET', '/v1/dashboard/overview', async (req) => ({
     status: 200,
-    body: { ...(await overview(store(), parseQuery(overviewQuery, req.query))), capabilities: capabilities(router) },
+    body: await overview(store(), parseQuery(overviewQuery, req.query)),
   }));
   router.add('GET', '/v1/dashboard/timeseries', async (req) => ({ status: 200, body: await timeseries(store(), parseQuery(seriesQuery, req.query)) }));
   router.add('GET', '/v1/dashboard/heatmap', async (req) => ({ status: 200, body: await heatmap(store(), parseQuery(heatmapQuery, req.query)) }));
   router.add('GET', '/v1/dashboard/feature', async (req) => ({ status: 200, body: await feature(store(), parseQuery(featureQuery, req.query)) }));
+  router.add('GET', '/v1/dashboard/gate', async (req) => ({ status: 200, body: await gateHistory(store(), parseQuery(gateHistoryQuery, req.query)) }));
 }

@@ -40,7 +40,6 @@ describe('dashboard API', () => {
     expect(v1.share).toBeCloseTo(2 / 3, 6);
     expect(Date.parse(v1.first_seen)).toBe(fx.windowEnd - 60 * 60_000);
     expect(Date.parse(v2.last_seen)).toBeLessThan(fx.windowEnd);
-    expect(body.capabilities).toEqual({ gate: false });
     const empty = await get(`/v1/dashboard/overview?range=1h&end=${new Date(fx.windowEnd - 3 * 3_600_000).toISOString()}`);
     expect(empty.body.models).toEqual([]);
     expect((await get('/v1/dashboard/overview?range=99y')).status).toBe(400);
@@ -94,6 +93,24 @@ describe('dashboard API', () => {
     expect(d2type(hm)).toBe(true);
   });
 
+  it('gate: the verdicts recorded for the model, read without asking the gate again', async () => {
+    expect((await get('/v1/dashboard/gate?model=fraud&range=2h')).body.verdicts).toEqual([]);
+    // A controller asks the gate: that records a verdict.
+    const asked = await get('/v1/gate?model=fraud&candidate=v2&baseline=v1');
+    expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+    const first = (await get('/v1/dashboard/gate?model=fraud&range=2h')).body;
+    expect(first.verdicts).toHaveLength(1);
+    const v = first.verdicts[0];
+    expect(v).toMatchObject({ decision_id: asked.body.decision_id, candidate: 'v2', baseline: 'v1', verdict: asked.body.verdict, source: 'api' });
+    expect(Date.parse(v.decided_at)).toBe(Date.parse(asked.body.decided_at));
+    expect(v.failed_checks).toEqual(asked.body.checks.filter((c: any) => c.decision === 'fail').map((c: any) => c.name));
+    // Reading the history twice records nothing new.
+    expect((await get('/v1/dashboard/gate?model=fraud&range=2h')).body.verdicts).toHaveLength(1);
+    expect((await get('/v1/dashboard/gate?model=churn&range=2h')).body.verdicts).toEqual([]);
+    expect((await get('/v1/dashboard/gate?range=2h')).status).toBe(400);
+    expect((await get('/v1/dashboard/gate?model=fraud', INGEST_TOKEN)).status).toBe(403);
+  });
+
   it('names are quoted in the SQL it shows', async () => {
     const { quote, reproduceSql } = await import('../../src/api/dashboard-sql.ts');
     expect(quote("o'hara\\x\n")).toBe("'o''hara\\\\x\\x0a'");
@@ -103,12 +120,13 @@ describe('dashboard API', () => {
     const run = (q: string) => fetch(`${fx.base}/v1/sql`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
     const ok = await run(sql('fraud eu ü-1'));
     expect(ok.status, await ok.text()).toBe(200);
-    // A quote (single or double) inside a name: read-only SQL's guard refuses
-    // the canonical form (its AST reader trips on escaped quotes in literals);
-    // refused, never run otherwise.
-    const refused = await run(sql("m'); DROP"));
-    expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { code: string }).code).toBe('DW_SQL_REFUSED');
+    // A quote inside a name stays inside its literal: the query runs (read-only
+    // SQL's guard accepts it) and matches nothing, and nothing was dropped.
+    const quoted = await run(sql("m'); DROP TABLE predictions; --"));
+    const body = (await quoted.json()) as { rows: unknown[] };
+    expect(quoted.status, JSON.stringify(body)).toBe(200);
+    expect(body.rows.every((r) => Number((r as Record<string, unknown>).n_cur ?? 0) === 0)).toBe(true);
+    expect((await run('SELECT count() AS n FROM predictions')).status).toBe(200);
   });
 });
 

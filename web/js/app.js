@@ -189,7 +189,7 @@ async function refreshModel(full) {
     api(`/v1/dashboard/timeseries?${qs({ model: state.model, range: state.range })}`).then(renderTraffic),
     renderDrift({ state, versions, full }),
     renderScores({ state, versions }),
-    renderGate({ state, available: ov.capabilities?.gate === true }),
+    renderGate({ state }),
   ];
   if (full || Date.now() - compareAt > 60_000) {
     compareAt = Date.now();

@@ -2,7 +2,7 @@
 // Champion vs canary (GET /v1/versions/compare, as `driftwatch versions
 // compare`), shadow agreement, the latest model-level scores of every version
 // (any metric: new detectors' metrics such as estimated_* appear without code
-// here), and the place for rollout-gate verdicts.
+// here), and the rollout-gate verdicts recorded for the model.
 import { api, qs } from './api.js';
 import { badge, fill, fmtNum, fmtTime, h, table } from './dom.js';
 
@@ -100,31 +100,39 @@ export async function renderScores({ state, versions }) {
   );
 }
 
-/** A table of the first array of objects in any JSON answer. */
-function genericTable(v) {
-  const list = Array.isArray(v) ? v : Object.values(v ?? {}).find((x) => Array.isArray(x));
-  if (!list || !list.length) return h('p', { class: 'muted' }, 'No verdicts yet.');
-  const cols = [...new Set(list.flatMap((o) => Object.keys(o ?? {})))].filter((k) => list.some((o) => o[k] === null || typeof o[k] !== 'object'));
-  return table(
-    cols.map((c) => ({ label: c, cell: (o) => (['verdict', 'decision', 'status'].includes(c) && typeof o[c] === 'string' ? badge(o[c], o[c] === 'pass' || o[c] === 'promote' ? 'ok' : o[c]) : typeof o[c] === 'number' ? fmtNum(o[c], 4) : String(o[c] ?? '')) })),
-    list.slice(0, 20),
-  );
-}
+const VERDICT_CLASS = { pass: 'ok', fail: 'failed', inconclusive: 'warn' };
 
-// GATE VERDICTS: rollout-gate decisions (gate_decisions table, GET /v1/gate)
-// are being built. The overview's capabilities.gate says whether the daemon
-// has the route; this panel shows its answer generically until a dedicated
-// view is written.
-export async function renderGate({ state, available }) {
+// Rollout-gate verdicts already recorded for the model (GET
+// /v1/dashboard/gate reads gate_decisions). Never GET /v1/gate from here:
+// asking the gate records a verdict and, on fail, may queue a rollback.
+export async function renderGate({ state }) {
   const el = $('gate');
   el.hidden = false;
-  if (!available) {
-    fill(el, h('h3', {}, 'Rollout gate'), h('p', { class: 'muted', dataset: { placeholder: 'gate' } }, 'Gate verdicts appear here once the daemon serves GET /v1/gate.'));
-    return;
-  }
   try {
-    const r = await api(`/v1/gate?${qs({ model: state.model })}`);
-    fill(el, h('h3', {}, 'Rollout gate'), genericTable(r));
+    const r = await api(`/v1/dashboard/gate?${qs({ model: state.model, range: state.range })}`);
+    const head = h('h3', {}, 'Rollout gate');
+    if (!r.verdicts.length) {
+      fill(el, head, h('p', { class: 'muted', dataset: { empty: 'gate' } }, `No gate verdicts for ${state.model} in this range. Ask with `, h('code', {}, `driftwatch gate --model ${state.model} --candidate V2 --baseline V1`), ' or GET /v1/gate (a controller does).'));
+      return;
+    }
+    fill(
+      el,
+      head,
+      table(
+        [
+          { label: 'decided', cell: (v) => h('span', { title: v.decided_at }, fmtTime(v.decided_at, true)) },
+          { label: 'candidate', cell: (v) => `${v.candidate} vs ${v.baseline}` },
+          { label: 'policy', cell: (v) => v.policy },
+          { label: 'verdict', cell: (v) => h('span', { dataset: { verdict: v.verdict, candidate: v.candidate } }, badge(v.verdict, VERDICT_CLASS[v.verdict] ?? 'info')) },
+          { label: 'failed checks', cell: (v) => v.failed_checks.join(', ') },
+          { label: 'n', num: true, cell: (v) => `${fmtNum(v.n_candidate)} / ${fmtNum(v.n_baseline)}` },
+          { label: 'rollback', cell: (v) => v.rollback ?? '' },
+          { label: 'asked by', cell: (v) => v.source },
+          { label: 'why', cell: (v) => h('span', { title: v.reasons.join('\n') }, v.reasons[0] ?? '') },
+        ],
+        r.verdicts,
+      ),
+    );
   } catch (e) {
     fill(el, h('h3', {}, 'Rollout gate'), h('p', { class: 'error' }, e.message));
   }
