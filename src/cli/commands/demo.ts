@@ -68,14 +68,23 @@ export function registerDemo(program: Command): void {
       };
       const secret = `whsec_${randomBytes(24).toString('base64')}`;
       process.env[DEMO_SECRET_ENV] = secret;
+      // --exit holds what the receiver gets until its step 3 says what it is.
+      let held: string[] | null = opts.exit ? [] : null;
+      const release = (): void => {
+        for (const l of held ?? []) say(l);
+        held = null;
+      };
       const receiver = await startDemoReceiver({
         secret,
         onMessage: (m) => {
           const lines = m.kind === 'alerts' ? alertLines(m) : actionLines(m);
-          for (const l of lines) say(`${opts.exit ? '   ' : `${clock()} `}${l}`);
+          for (const l of lines.map((x) => `${opts.exit ? '   ' : `${clock()} `}${x}`)) {
+            if (held) held.push(l);
+            else say(l);
+          }
         },
       });
-      return opts.exit ? walkthrough(opts, dataDir, receiver) : live(opts, dataDir, receiver, t0, clock);
+      return opts.exit ? walkthrough(opts, dataDir, receiver, release) : live(opts, dataDir, receiver, t0, clock);
     }),
   );
 }
@@ -94,7 +103,7 @@ async function startApp(config: ReturnType<typeof loadConfig>['config'], receive
 }
 
 /** --exit: three minutes of history with the incident halfway, detectors by hand, alerts and the rollback, then stop. */
-async function walkthrough(opts: DemoOptions, dataDir: string, receiver: DemoReceiver): Promise<number> {
+async function walkthrough(opts: DemoOptions, dataDir: string, receiver: DemoReceiver, release: () => void): Promise<number> {
   const end = Math.floor(Date.now() / WINDOW) * WINDOW;
   const start = end - 6 * WINDOW;
   const { config } = loadConfig({ path: opts.config, overrides: demoConfig({ dataDir, port: opts.port, receiverUrl: receiver.url, referenceFrom: start, referenceTo: start + 2 * WINDOW, schedule: false }) });
@@ -102,14 +111,14 @@ async function walkthrough(opts: DemoOptions, dataDir: string, receiver: DemoRec
   const app = await startApp(config, receiver);
   if (!app) return EXIT.ERROR;
   try {
-    return await walk(app, start, end, receiver, config.data_dir);
+    return await walk(app, { start, end, receiver, dataDir: config.data_dir, release });
   } finally {
     await app.daemon.stop();
     await receiver.close();
   }
 }
 
-async function walk(app: App, start: number, end: number, receiver: DemoReceiver, dataDir: string): Promise<number> {
+async function walk(app: App, { start, end, receiver, dataDir, release }: { start: number; end: number; receiver: DemoReceiver; dataDir: string; release: () => void }): Promise<number> {
   const base = `http://127.0.0.1:${app.http.port}`;
   say(`  dashboard: ${base}/`);
   say(`  store:     embedded ClickHouse (chDB) in ${dataDir}/clickhouse`);
@@ -142,6 +151,7 @@ async function walk(app: App, start: number, end: number, receiver: DemoReceiver
   say('   what the detectors flagged on the canary fraud/v2:');
   say(formatTable(['detector', 'version', 'feature', 'metric', 'value', 'status'], rows).replace(/^/gm, '   '));
   say('3. Alerts delivered to the local receiver, and the signed rollback webhook:');
+  release();
   for (let i = 0; i < 40 && !receiver.received.some((m) => m.kind === 'action'); i++) await sleep(250);
   if (!receiver.received.some((m) => m.kind === 'action')) say('   (no rollback webhook yet)');
   say();
