@@ -1,11 +1,13 @@
 // Assembles the daemon from config: store, Kafka, HTTP and (as they land)
 // ingest, detectors and alerting. Start order is the list order; the daemon
 // stops them in reverse.
+import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { AlertingComponent } from '../alerts/component.ts';
 import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
 import { addReadRoutes } from './api/read-routes.ts';
+import { addDashboardRoutes } from './api/dashboard-routes.ts';
 import { addBaselineRoutes, baselineRouteOptions } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
 import { addSqlRoutes, sqlRouteOptions } from './api/sql-routes.ts';
@@ -14,6 +16,7 @@ import { addVersionsRoutes } from './api/versions-routes.ts';
 import { addGateRoutes } from './api/gate-routes.ts';
 import { GateService } from './api/gate-service.ts';
 import { HttpServer } from './http/server.ts';
+import { staticFiles } from './http/static.ts';
 import { configuredTokens } from './http/tokens-config.ts';
 import { Router } from './core/http/router.ts';
 import { createKafka } from './kafka/client.ts';
@@ -63,6 +66,8 @@ export function createApp(config: Config, opts: AppOptions): App {
     tokens: configuredTokens(config.http),
     readiness: () => daemon.readiness(),
     liveness: () => ({ state: daemon.getState() }),
+    // The dashboard: web/ next to src/, served as is.
+    staticFiles: staticFiles(resolve(import.meta.dirname, '../web')),
   });
   const storeComponent = new StoreComponent(config, logger.child({ component: 'store' }), daemon.startSignal);
 
@@ -89,6 +94,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   addSqlRoutes(router, sqlStore(config, store), sqlRouteOptions(config.http.sql));
   addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
+  addDashboardRoutes(router, store);
   addDetectRoutes(router, () => scheduler);
   addBaselineRoutes(router, store, baselineRouteOptions(config.baselines, logger.child({ component: 'baselines' })));
   registerAlertRoutes(router, alerting);

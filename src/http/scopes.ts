@@ -24,6 +24,12 @@ export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
   'GET /v1/silences': 'read',
   'GET /v1/silences/:id': 'read',
   'POST /v1/sql': 'read',
+  // The dashboard's own reads (src/api/dashboard-routes.ts); its static files are public and hold no data.
+  'GET /v1/dashboard/overview': 'read',
+  'GET /v1/dashboard/timeseries': 'read',
+  'GET /v1/dashboard/heatmap': 'read',
+  'GET /v1/dashboard/feature': 'read',
+  'GET /v1/dashboard/gate': 'read',
   // Rollout controllers ask for verdicts; a fail may queue the policy's
   // rollback action (deduplicated per model and candidate), as an alert would.
   'GET /v1/gate': 'read',

@@ -11,6 +11,7 @@ import { decodeParams, HttpError, type HttpRequest, type Router } from '../core/
 import { Authenticator, type TokenSpec } from './auth.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { scopeFor } from './scopes.ts';
+import type { StaticFiles } from './static.ts';
 
 export interface HttpServerOptions {
   host: string;
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   tokens?: readonly TokenSpec[];
   readiness: () => { ready: boolean; checks: Record<string, Readiness> };
   liveness?: () => { state: string };
+  /** The dashboard's files, served for GET paths no route takes (src/http/static.ts). */
+  staticFiles?: StaticFiles;
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -103,6 +106,7 @@ export class HttpServer implements Component {
       const target = parseRequestTarget(req.url);
       path = target.path;
       const found = router.match(method, target.path);
+      if (!found && this.#opts.staticFiles?.serve(method, target.path, res)) return;
       if (!found) throw new HttpError(404, `no route for ${method} ${printable(target.path)}`);
       if ('allowed' in found) throw new HttpError(405, `method ${method} not allowed`, undefined, { allow: found.allowed.join(', ') });
       const { route, rawParams } = found;
