@@ -13,6 +13,9 @@ import { parseRequestTarget } from './request-target.ts';
 import { scopeFor } from './scopes.ts';
 import type { StaticFiles } from './static.ts';
 
+
+/** How long stop() lets requests in flight finish before cutting their connections. */
+const STOP_GRACE_MS = 10_000;
 export interface HttpServerOptions {
   host: string;
   port: number;
@@ -97,7 +100,9 @@ export class HttpServer implements Component {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       if (res.headersSent || res.destroyed) return;
       const isText = typeof body === 'string' || Buffer.isBuffer(body);
-      res.writeHead(status, { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...headers });
+      // While stopping, the answer ends its connection (no keep-alive reuse).
+      const closing = this.#server === null ? { connection: 'close' } : {};
+      res.writeHead(status, { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...closing, ...headers });
       res.end(isText ? body : JSON.stringify(body));
     };
     // Everything from the request line on happens inside run(), so no input
@@ -183,10 +188,21 @@ export class HttpServer implements Component {
     const server = this.#server;
     if (!server) return;
     this.#server = null;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
+    // close() only refuses new connections: a client that keeps its
+    // keep-alive connections busy (the dashboard polls) would hold the server
+    // open for ever. Connections are closed as they go idle, and whatever is
+    // still open after the grace period is cut.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const cut = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+    try {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    } finally {
+      clearInterval(idle);
+      clearTimeout(cut);
+    }
   }
 
   readiness(): Readiness {
