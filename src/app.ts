@@ -25,6 +25,7 @@ import { ModelMetricsCollector } from './metrics/model-collector.ts';
 import { ModelMetrics } from './metrics/model-metrics.ts';
 import { createRegistry } from './metrics/registry.ts';
 import { ScoreGauges } from './metrics/score-gauges.ts';
+import { StaleVersions } from './metrics/stale-versions.ts';
 import { VersionAgeGauges } from './metrics/version-age.ts';
 import { buildJobs } from './scheduler/build-jobs.ts';
 import { clickhouseLease, soleLeader } from './scheduler/lease.ts';
@@ -80,6 +81,12 @@ export function createApp(config: Config, opts: AppOptions): App {
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));
   const versionAge = new VersionAgeGauges(registry);
   scheduler.onScores(async (run) => versionAge.update(run.scores));
+  // Series of versions not seen for metrics.version_ttl leave /metrics.
+  const staleVersions = new StaleVersions(parseDuration(config.metrics.version_ttl), [modelMetrics, scoreGauges, versionAge], logger.child({ component: 'metrics' }));
+  modelMetrics.onSeen = (model, version) => staleVersions.touch(model, version);
+  scheduler.onScores(async (run) => {
+    for (const r of run.scores) staleVersions.touch(r.model, r.model_version);
+  });
   const alerting = new AlertingComponent({ config: config.alerts, store, logger: logger.child({ component: 'alerting' }), registry });
   scheduler.onScores(async (run) => {
     await alerting.evaluate(run);
@@ -101,6 +108,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   daemon.add(storeComponent);
   // Written once the engine's lock is ours; removed before the store closes.
   if (!config.clickhouse.url) daemon.add(new DaemonFile(config.data_dir, () => http.port, logger));
+  daemon.add(staleVersions);
   daemon.add(new ModelMetricsCollector(store, modelMetrics, logger.child({ component: 'model-metrics' })));
   // After the store, before the scheduler: alerting stops once the last run
   // was evaluated and before the store closes.
