@@ -27,9 +27,8 @@ import { createRegistry } from './metrics/registry.ts';
 import { ScoreGauges } from './metrics/score-gauges.ts';
 import { StaleVersions } from './metrics/stale-versions.ts';
 import { VersionAgeGauges } from './metrics/version-age.ts';
-import { buildJobs } from './scheduler/build-jobs.ts';
-import { clickhouseLease, soleLeader } from './scheduler/lease.ts';
-import { Scheduler } from './scheduler/scheduler.ts';
+import { schedulerFromConfig } from './scheduler/from-config.ts';
+import type { Scheduler } from './scheduler/scheduler.ts';
 import { StoreComponent } from './store/store-component.ts';
 import { parseDuration } from './core/util/duration.ts';
 
@@ -68,15 +67,7 @@ export function createApp(config: Config, opts: AppOptions): App {
 
   const store = () => storeComponent.store;
   const modelMetrics = new ModelMetrics(registry);
-  const scheduler = new Scheduler({
-    store,
-    jobs: buildJobs(config, store, logger),
-    logger: logger.child({ component: 'scheduler' }),
-    registry,
-    lease: config.clickhouse.url ? clickhouseLease(store) : soleLeader,
-    maxCatchup: config.scheduler.max_catchup,
-    maxLatenessMs: parseDuration(config.detectors.max_lateness),
-  });
+  const scheduler = schedulerFromConfig(config, store, logger.child({ component: 'scheduler' }), registry);
   const scoreGauges = new ScoreGauges(registry);
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));
   const versionAge = new VersionAgeGauges(registry);

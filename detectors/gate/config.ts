@@ -4,9 +4,9 @@
 // the error level alpha shared by all checks, and what an inconclusive
 // verdict turns into once the rollout has run for max_duration.
 import { z } from 'zod';
+import { durationSchema } from '../../src/core/util/duration.ts';
 
-const DURATION = /^\d+(ms|s|m|h|d)$/;
-const duration = (d: string) => z.string().regex(DURATION, 'must be a duration like 30s, 5m, 1h or 7d').default(d);
+const duration = durationSchema;
 
 export const CHECK_NAMES = ['latency_p95_ratio', 'error_rate_increase', 'confidence_shift', 'prediction_shift', 'feature_drift', 'quality', 'shadow_agreement'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];

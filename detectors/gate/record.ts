@@ -3,8 +3,9 @@
 // candidate through an action.
 import type { Store } from '../../src/core/store/store.ts';
 import type { GateReport } from './types.ts';
+import { toClickHouseTime } from '../../src/core/util/time.ts';
 
-const chTime = (iso: string): string => iso.replace('T', ' ').replace('Z', '');
+const chTime = (iso: string): string => toClickHouseTime(iso);
 
 export type DecisionSource = 'api' | 'flagger' | 'cli';
 

@@ -18,6 +18,7 @@
 //      m_t = Σ_{i ≤ t} (x_i - x̄_i - δ),  PH_t = m_t - min_{i ≤ t} m_i   (an increase)
 //    and the mirror for a decrease; δ = k·σ, flagged while PH_t > h·σ.
 // The statistic reported is in σ units for both (PH_t / σ).
+import { mean as ssMean, sampleStandardDeviation } from 'simple-statistics';
 
 export type ChangeMethod = 'cusum' | 'page_hinkley';
 export type Direction = 'decrease' | 'increase';
@@ -58,8 +59,8 @@ export function successiveSigma(values: readonly number[]): number {
 export function referenceStats(reference: readonly number[], all: readonly number[], minSigma: number): ReferenceStats | null {
   const n = reference.length;
   if (n < 2) return null;
-  const mean = reference.reduce((s, v) => s + v, 0) / n;
-  const sd = Math.sqrt(reference.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+  const mean = ssMean(reference as number[]);
+  const sd = sampleStandardDeviation(reference as number[]);
   const sigma = Math.max(sd, successiveSigma(all), minSigma);
   return sigma > 0 ? { mean, sigma, points: n } : null;
 }

@@ -9,12 +9,9 @@ import { detectorsSchema, scoreTagNames } from '../../detectors/config.ts';
 import { gateActionIssues, gatesSchema } from '../../detectors/gate/config.ts';
 import { Secret, secretFile, secretRef } from '../core/config/secret.ts';
 import { SCOPES } from '../http/scopes.ts';
+import { durationSchema } from '../core/util/duration.ts';
 
-const duration = (d: string) =>
-  z
-    .string()
-    .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 500ms, 30s, 5m, 1h or 7d')
-    .default(d);
+const duration = durationSchema;
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 
@@ -186,6 +183,13 @@ export const ingestSchema = z
     insert_retry_max: duration('30s').describe('Cap of the backoff between insert retries.'),
     max_buffered_bytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024).describe('Pause intake (Kafka) or answer 503 (HTTP) above this many unflushed bytes.'),
     max_http_body_bytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('Largest body POST /v1/predictions and /v1/labels accept (413 above).'),
+    max_http_events: z.number().int().min(1).max(1_000_000).default(100_000).describe('Most events one HTTP ingest request may hold (413 above); also the most rows an Arrow payload may hold.'),
+    http_spool_after: duration('5s').describe('How long an HTTP ingest request waits for its rows to be stored; then they are written to the spool under data_dir and the request is answered 202.'),
+    spool_max_bytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024).describe('Largest size of the HTTP ingest spool on disk; when it is full, requests ClickHouse does not store in time are answered 503.'),
+    http_dedup_horizon: duration('1h').describe('An HTTP event whose model, model_version, ts and event_id (labels: model, event_id, ts, label) match one stored over HTTP this recently is not stored again; 0s turns it off.'),
+    http_dedup_max_keys: z.number().int().min(1000).default(2_000_000).describe('Most event identities held for http_dedup_horizon (16-20 bytes each); above it the oldest are forgotten early.'),
+    http_idempotency_horizon: duration('24h').describe('How long the answer to a request with an Idempotency-Key is kept and given again to the same key and body; 0s turns Idempotency-Key off.'),
+    http_idempotency_max_keys: z.number().int().min(100).default(100_000).describe('Most Idempotency-Key answers kept; above it the oldest are forgotten early.'),
     max_features: z.number().int().min(1).default(1000).describe('Events with more features than this are rejected (reason oversize).'),
     max_string_length: z.number().int().min(16).default(8192).describe('Longest string accepted in any field of an event (reason oversize above).'),
   })

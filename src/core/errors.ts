@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   DW_INGEST_CONSUMER_FAILED: 'The Kafka consumer stopped on an error; it is recreated with exponential backoff (reset after a healthy period), and /readyz says why.',
   DW_INGEST_UNDECODABLE_BATCH:
     'A Kafka record batch could not be decoded (unknown codec, failed CRC, corrupt compressed data, or a decompression bomb); it went to the dead-letter topic as one record and the partition went on past it.',
+  DW_INGEST_IDEMPOTENCY_KEY: 'An HTTP ingest request was refused for its Idempotency-Key: malformed (400), in use by a request being processed (409), or used before with a different body (422).',
+  DW_INGEST_SPOOL_FAILED: 'HTTP rows ClickHouse had not stored in time could not be written to the local spool (full or failing); the request was answered 503, or a spool entry could not be read at start.',
   DW_SHUTDOWN_TIMEOUT: 'Draining did not finish before the shutdown deadline.',
   DW_USAGE: 'The command line was invalid.',
   DW_INPUT: 'An input file could not be read, was empty, or has no column in common with the other file.',

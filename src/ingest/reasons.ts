@@ -10,7 +10,10 @@ export const REJECT_REASONS = {
   wrong_type: 'A field has the wrong type (e.g. a feature that is an object, a model that is a number).',
   non_finite: 'A number is NaN or Infinity (Arrow floats, or JSON numbers too large for a double).',
   bad_timestamp: 'ts is neither an ISO-8601 string nor epoch milliseconds between 2000 and 2200.',
-  oversize: 'The message is larger than ingest.max_message_bytes, or an event has too many features or too long a string.',
+  expired: 'ts is older than the retention window (clickhouse.ttl_days): the event would be deleted as soon as it was stored.',
+  invalid_unicode: 'A string holds a lone UTF-16 surrogate (e.g. "\\ud800"), which is not Unicode and which ClickHouse refuses.',
+  oversize:
+    'The message is larger than ingest.max_message_bytes, an HTTP body holds more than ingest.max_http_events events, an Arrow payload exceeds its limits, or an event has too many features or too long a string.',
   empty: 'The message or body holds no event (empty value, tombstone, empty array).',
   invalid_arrow: 'The bytes look like Arrow IPC but do not decode.',
   arrow_schema: 'The Arrow columns do not fit the event contract (missing or unsupported column types).',

@@ -5,8 +5,9 @@
 import type { ScoreRow } from '../core/score.ts';
 import type { Store } from '../core/store/store.ts';
 import type { RunSummary } from './job.ts';
+import { toClickHouseTime } from '../core/util/time.ts';
 
-const toCh = (d: Date | string): string => (typeof d === 'string' ? d : d.toISOString()).replace('T', ' ').replace('Z', '');
+const toCh = (d: Date | string): string => toClickHouseTime(d);
 
 export async function lastCompletedWindowEnd(store: Store, detector: string): Promise<number | null> {
   const [row] = await store.query<{ end: string | null }>(

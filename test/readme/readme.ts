@@ -18,7 +18,15 @@ export interface Block {
   line: number;
   /** The nearest heading above the block. */
   section: string;
+  /**
+   * An HTML comment on the line just above the fence, e.g.
+   * `<!-- not-driftwatch-config -->` on a Kubernetes snippet.
+   */
+  note?: string;
 }
+
+/** Marks a YAML block that is not driftwatch.yaml (Kubernetes, Argo, ...). */
+export const NOT_CONFIG = 'not-driftwatch-config';
 
 export function blocks(lang?: string): Block[] {
   const out: Block[] = [];
@@ -30,9 +38,10 @@ export function blocks(lang?: string): Block[] {
     const open = /^```(\w*)\s*$/.exec(l);
     if (!open) continue;
     const start = i;
+    const note = /^<!--\s*(.*?)\s*-->$/.exec(lines[i - 1] ?? '')?.[1];
     const body: string[] = [];
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
-    out.push({ lang: open[1] ?? '', text: body.join('\n') + '\n', line: start + 1, section });
+    out.push({ lang: open[1] ?? '', text: body.join('\n') + '\n', line: start + 1, section, ...(note ? { note } : {}) });
   }
   return lang === undefined ? out : out.filter((b) => b.lang === lang);
 }

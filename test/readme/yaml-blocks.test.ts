@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { tempDir } from '../../testkit/tmp.ts';
 import { runCli } from '../helpers/cli.ts';
-import { blocks, envRefs, mergeConfig, README, rewrite, yamlOf } from './readme.ts';
+import { blocks, envRefs, mergeConfig, NOT_CONFIG, README, rewrite, yamlOf } from './readme.ts';
 
 const dir = tempDir('dw-readme-yaml-');
 afterAll(() => dir.remove());
@@ -21,13 +21,20 @@ afterAll(() => dir.remove());
 const ENV = Object.fromEntries(envRefs(README).map((name) => [name, `https://secret.example/${name.toLowerCase()}`]));
 Object.assign(process.env, ENV);
 
-// The one secret given as a file path in the README: point it at a real file.
-const tokenFile = join(dir.path, 'driftwatch-token');
-writeFileSync(tokenFile, 'token-from-a-file\n');
-const REWRITES = [['/run/secrets/driftwatch-token', tokenFile]] as const;
+// Secrets given as file paths in the README: point each at a real file.
+const secretFiles = ['/run/secrets/driftwatch-token', '/run/secrets/driftwatch-read-token'];
+const REWRITES = secretFiles.map((path) => {
+  const local = join(dir.path, path.split('/').pop()!);
+  writeFileSync(local, 'token-from-a-file\n');
+  return [path, local] as const;
+});
+const fileRewrites = (text: string) => REWRITES.filter(([from]) => text.includes(from));
 
-const yaml = blocks('yaml');
-const docOf = (text: string) => yamlOf(text.includes(REWRITES[0][0]) ? rewrite(text, REWRITES) : text);
+// YAML marked as not driftwatch.yaml (a Kubernetes securityContext) must
+// still parse as YAML; the rest is config.
+const notConfig = blocks('yaml').filter((b) => b.note === NOT_CONFIG);
+const yaml = blocks('yaml').filter((b) => b.note !== NOT_CONFIG);
+const docOf = (text: string) => yamlOf(rewrite(text, fileRewrites(text)));
 
 /** What README fragments may refer to without defining it themselves. */
 const MINIMAL = {
@@ -42,7 +49,20 @@ const MINIMAL = {
 
 describe('README YAML blocks', () => {
   it('are all found (detectors, rules, routing, inhibition, receivers, actions, configuration)', () => {
-    expect(yaml.map((b) => b.section)).toEqual(['Drift detectors', 'Rules', 'Routing', 'Inhibition', 'Receivers', 'Actions: retrain and rollback webhooks', 'Configuration']);
+    expect(yaml.map((b) => b.section)).toEqual([
+      'Drift detectors',
+      'Quality before labels',
+      'Policies',
+      'Rules',
+      'Routing',
+      'Inhibition',
+      'Receivers',
+      'Actions: retrain and rollback webhooks',
+      'Tokens and scopes',
+      'Configuration',
+    ]);
+    expect(notConfig.map((b) => b.section)).toEqual(['Running as a non-root user']);
+    for (const b of notConfig) expect(() => yamlOf(b.text)).not.toThrow();
   });
 
   it.each(yaml.map((b) => [b.line, b.section, b] as const))('line %i (%s) parses under the schema, merged into a minimal config', (_line, _section, b) => {
@@ -52,19 +72,19 @@ describe('README YAML blocks', () => {
   it('all together, and nothing else, make one valid config', () => {
     const merged = yaml.reduce((acc, b) => mergeConfig(acc, docOf(b.text)), { kafka: { enabled: false } } as Record<string, unknown>);
     const config = parseConfig(merged, 'the README blocks together');
-    expect(config.alerts.rules.map((r) => r.name)).toEqual(['feature-drift', 'accuracy-drop', 'volume-drop', 'latency-spike', 'canary-drift']);
+    expect(config.alerts.rules.map((r) => r.name)).toEqual(['retrain-due', 'feature-drift', 'accuracy-drop', 'volume-drop', 'latency-spike', 'canary-drift']);
     expect(config.alerts.receivers.map((r) => r.name)).toEqual(['ml-team', 'ml-oncall']);
     expect(config.detectors.jobs.map((j) => j.name)).toEqual(['fraud-drift', 'canary-vs-champion']);
     // The Actions block repeats the canary rule of the Rules block: the two must not drift apart.
-    const rulesBlock = yamlOf(yaml[1]!.text) as { alerts: { rules: Array<{ name: string; actions?: string[] }> } };
-    const actionsBlock = yamlOf(yaml[5]!.text) as { alerts: { rules: Array<{ name: string }> } };
+    const rulesBlock = yamlOf(yaml.find((b) => b.section === 'Rules')!.text) as { alerts: { rules: Array<{ name: string; actions?: string[] }> } };
+    const actionsBlock = yamlOf(yaml.find((b) => b.section === 'Actions: retrain and rollback webhooks')!.text) as { alerts: { rules: Array<{ name: string }> } };
     const canary = rulesBlock.alerts.rules.find((r) => r.name === 'canary-drift');
     expect(actionsBlock.alerts.rules).toEqual([canary]);
     expect(canary?.actions).toEqual(['rollback-fraud']);
   });
 
   describe('config check and start', () => {
-    const merged = yaml.map((b) => (b.text.includes(REWRITES[0][0]) ? rewrite(b.text, REWRITES) : b.text));
+    const merged = yaml.map((b) => rewrite(b.text, fileRewrites(b.text)));
     // One file of every block: YAML mappings merge as the test above merges them.
     const file = (name: string, text: Record<string, unknown>) => {
       const path = join(dir.path, name);
@@ -96,7 +116,7 @@ describe('README YAML blocks', () => {
         expect(r.stderr).toContain('DW_CONFIG_INVALID');
         expect(r.stderr).toContain('alerts.route.routes[1].matchers[0]: no alert carries label "teem"');
         expect(r.stderr).toContain('alerts.inhibit_rules[0].equal[1]: no alert carries label "cluster"');
-        expect(r.stderr).toContain('alerts.rules[4].match.tags.deploy: no detector puts tag "deploy" on its scores');
+        expect(r.stderr).toContain('alerts.rules[5].match.tags.deploy: no detector puts tag "deploy" on its scores');
       }
     });
   });

@@ -60,6 +60,8 @@ const TITLES: Readonly<Record<string, string>> = {
   DW_INGEST_INVALID_MESSAGE: 'Undecodable ingest body',
   DW_INGEST_INVALID_EVENT: 'Invalid events',
   DW_INGEST_BUFFER_FULL: 'Ingest buffer full',
+  DW_INGEST_IDEMPOTENCY_KEY: 'Idempotency-Key refused',
+  DW_INGEST_SPOOL_FAILED: 'Ingest spool failed',
   DW_GATE_UNEXPECTED_VERDICT: 'Gate verdict is not the expected one',
 };
 

@@ -86,7 +86,7 @@ describe('silences over HTTP', () => {
     expect(bad.body).toMatchObject({ type: 'urn:driftwatch:problem:DW_ALERT_SILENCE_INVALID', code: 'DW_ALERT_SILENCE_INVALID', status: 400 });
     expect(bad.body.errors).toEqual(
       expect.arrayContaining([
-        { detail: 'must be a duration like 30m, 2h or 1d', pointer: '#/duration' },
+        { detail: 'must be a duration like 500ms, 30s, 5m, 1h or 7d', pointer: '#/duration' },
         { detail: 'required: who creates the silence', pointer: '#/created_by' },
         { detail: 'Invalid input: expected string, received undefined', pointer: '#/comment' },
       ]),
