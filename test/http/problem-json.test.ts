@@ -127,3 +127,41 @@ describe('problem+json error answers', () => {
     expect(odd.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('HTTP log lines', () => {
+  it('carry the request id of the answer, and a failure is logged with its stack and cause', async () => {
+    const { HttpServer } = await import('../../src/http/server.ts');
+    const { Router } = await import('../../src/core/http/router.ts');
+    const { createLogger } = await import('../../src/core/log/logger.ts');
+    const { createRegistry } = await import('../../src/metrics/registry.ts');
+    const lines: Array<Record<string, unknown>> = [];
+    const router = new Router();
+    router.add('GET', '/v1/boom', async () => {
+      throw new Error('an unexpected failure', { cause: new Error('the root cause') });
+    });
+    const server = new HttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      router,
+      registry: createRegistry({ defaultMetrics: false }),
+      logger: createLogger({ level: 'debug', sink: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }),
+      readiness: () => ({ ready: true, checks: {} }),
+    });
+    await server.start();
+    try {
+      const r = await fetch(`http://127.0.0.1:${server.port}/v1/boom`);
+      const body = (await r.json()) as { request_id: string };
+      const mine = lines.filter((l) => l.request_id === body.request_id);
+      const failure = mine.find((l) => l.level === 50);
+      expect(failure).toMatchObject({ msg: 'http handler failed', method: 'GET', path: '/v1/boom', pid: process.pid });
+      const err = failure!.err as { type: string; message: string; stack: string; cause: { message: string; stack: string } };
+      expect(err).toMatchObject({ type: 'Error', message: 'an unexpected failure', cause: { message: 'the root cause' } });
+      expect(err.stack.split('\n').length).toBeGreaterThan(6);
+      expect(err.cause.stack).toMatch(/the root cause\n\s+at /);
+      // And one line per request, with its status and duration.
+      expect(mine.find((l) => l.msg === 'http request')).toMatchObject({ level: 20, status: 500, duration_ms: expect.any(Number) });
+    } finally {
+      await server.stop();
+    }
+  });
+});
