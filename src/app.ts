@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { AlertingComponent } from '../alerts/component.ts';
 import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
+import { addOpenApiRoute } from './api/openapi.ts';
 import { addReadRoutes } from './api/read-routes.ts';
 import { addBaselineRoutes, baselineRouteOptions } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
@@ -86,6 +87,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   addSqlRoutes(router, sqlStore(config, store), sqlRouteOptions(config.http.sql));
   addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
+  addOpenApiRoute(router);
   addDetectRoutes(router, () => scheduler);
   addBaselineRoutes(router, store, baselineRouteOptions(config.baselines, logger.child({ component: 'baselines' })));
   registerAlertRoutes(router, alerting);
