@@ -11,12 +11,14 @@ export interface FaultSwitches {
   /** Insert for real, then throw (an answer lost on the way back). */
   failAfterInsert: boolean;
   insertDelayMs: number;
+  /** How many upcoming inserts wait insertDelayMs (counted down; Infinity: all). */
+  delayedInsertsLeft: number;
   insertCalls: number;
   failedInserts: number;
 }
 
 export function faultInjecting(inner: Store): { store: Store; switches: FaultSwitches } {
-  const switches: FaultSwitches = { failInserts: false, failAfterInsert: false, insertDelayMs: 0, insertCalls: 0, failedInserts: 0 };
+  const switches: FaultSwitches = { failInserts: false, failAfterInsert: false, insertDelayMs: 0, delayedInsertsLeft: Infinity, insertCalls: 0, failedInserts: 0 };
   const store: Store = {
     get kind() {
       return inner.kind;
@@ -38,7 +40,10 @@ export function faultInjecting(inner: Store): { store: Store; switches: FaultSwi
     close: () => inner.close(),
     async insertRaw(table, format, body, opts) {
       switches.insertCalls++;
-      if (switches.insertDelayMs > 0) await new Promise((r) => setTimeout(r, switches.insertDelayMs));
+      if (switches.insertDelayMs > 0 && switches.delayedInsertsLeft > 0) {
+        switches.delayedInsertsLeft--;
+        await new Promise((r) => setTimeout(r, switches.insertDelayMs));
+      }
       if (switches.failInserts) {
         switches.failedInserts++;
         throw new DriftwatchError('DW_STORE_QUERY', 'ClickHouse: Connection refused (injected)', { retriable: true });

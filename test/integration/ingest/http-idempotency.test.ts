@@ -127,10 +127,11 @@ describe('HTTP ingest: idempotent and fast', () => {
   });
 
   it('puts concurrent requests into shared inserts', async () => {
-    // Long enough that all eight requests arrive while the first insert is in
-    // flight even on a loaded machine (with 300 ms a busy CI host let them in
-    // one at a time).
-    switches.insertDelayMs = 2000;
+    // Only the first insert is slow: the other seven requests arrive while it
+    // is in flight and share what follows, all within http_spool_after (1 s),
+    // past which the answers would be 202 from the spool.
+    switches.insertDelayMs = 600;
+    switches.delayedInsertsLeft = 1;
     try {
       const calls = switches.insertCalls;
       const answers = await Promise.all(Array.from({ length: 8 }, (_, c) => post('/v1/predictions', ndjson(events(`conc${c}`, 0, 50)))));
@@ -140,6 +141,7 @@ describe('HTTP ingest: idempotent and fast', () => {
       expect(inserts).toBeLessThan(8);
     } finally {
       switches.insertDelayMs = 0;
+      switches.delayedInsertsLeft = Infinity;
     }
   });
 
