@@ -7,7 +7,7 @@
 //
 // Paging: the catalogue lists (models, latest scores), ordered by name, page
 // with limit and offset; the history lists (score history, runs), newest
-// first, page with a cursor (src/api/cursor.ts), since rows arriving between
+// first, page with a cursor (src/core/http/cursor.ts), since rows arriving between
 // two requests would shift an offset.
 import { z } from 'zod';
 import type { Router } from '../core/http/router.ts';
