@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { secretFile, secretRef, type Secret } from '../src/core/config/secret.ts';
 import { parseMatcher, type Matcher } from './labels.ts';
-import { TEMPLATE_FIELDS, templateNames } from './template.ts';
+import { templateProblems } from './template.ts';
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 const DURATION_MESSAGE = 'must be a duration like 500ms, 30s, 5m, 1h or 7d';
@@ -53,11 +53,7 @@ const template = (description: string) =>
   z
     .string()
     .superRefine((text, ctx) => {
-      for (const name of templateNames(text)) {
-        if (!TEMPLATE_FIELDS.has(name) && !name.startsWith('labels.')) {
-          ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}} (known: ${[...TEMPLATE_FIELDS].join(', ')}, labels.<name>)` });
-        }
-      }
+      for (const message of templateProblems(text)) ctx.addIssue({ code: 'custom', message });
     })
     .describe(description);
 
@@ -106,7 +102,7 @@ export const ruleSchema = z
     labels: z.record(labelName, z.string()).default({}).describe('Extra labels (team, service); used by routing, silences and inhibition.'),
     annotations: z
       .strictObject({
-        summary: template('One-line summary; placeholders like {{model}}, {{feature}}, {{value}}.').optional(),
+        summary: template('One-line summary; placeholders like {{ $labels.model }}, {{ $value }} or {{feature}}.').optional(),
         description: template('Longer text.').optional(),
         runbook_url: template('Runbook link (placeholders are URL-encoded).').optional(),
         dashboard_url: template('Dashboard link (placeholders are URL-encoded).').optional(),
@@ -207,9 +203,15 @@ const pagerdutySchema = z
   })
   .superRefine((v, ctx) => oneSecret(v, 'routing_key', ctx));
 
+/** Alertmanager ends a firing alert this many resend intervals after the last post (Prometheus: 4). */
+export const ALERTMANAGER_RESEND_FACTOR = 4;
+
 const alertmanagerSchema = z
   .strictObject({
     url: httpUrl('Alertmanager base URL, e.g. http://alertmanager:9093.'),
+    resend_interval: duration('1m').describe(
+      'Firing alerts the receiver was told about are posted again this often, each with endsAt = now + 4 x resend_interval (as Prometheus does), so Alertmanager resolves them within 4 x resend_interval of driftwatch stopping.',
+    ),
     bearer_token: secretRef('Bearer token for an Alertmanager behind a proxy.').optional(),
     bearer_token_file: secretFile('File holding the bearer token.').optional(),
     send_resolved: sendResolved,

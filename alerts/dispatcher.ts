@@ -6,7 +6,9 @@
 // repeat_interval passed) and sends through every integration of the
 // receiver. A failed integration is not logged as notified, so the next
 // flush tries again: nothing is lost while a receiver is down.
-import { describeError } from '../src/core/errors.ts';
+// Channels whose far side expires alerts that are not re-sent (Alertmanager,
+// `resendMs`) also get the firing alerts they were told about posted again
+// every resend interval, whatever the group timers say, as Prometheus does.
 import type { Logger } from '../src/core/log/logger.ts';
 import type { Ownership } from '../src/core/ownership.ts';
 import type { Alert } from './alert.ts';
@@ -45,6 +47,8 @@ export interface DispatcherOptions {
   owner?: Ownership;
 }
 
+const postKey = (integ: Integration, group: string): string => JSON.stringify([integ.receiver, integ.name, group]);
+
 /** Key of an alert in the notification log: severity included, so an escalation notifies. */
 function logKey(a: Alert): string {
   return `${a.fingerprint}/${a.severity}`;
@@ -55,6 +59,9 @@ export class Dispatcher {
   readonly #groups = new Map<string, AggregationGroup>();
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
+  /** When each (receiver, integration, group) that resends was last posted to (ms). */
+  readonly #lastPost = new Map<string, number>();
+  readonly #resends = new Map<string, Promise<void>>();
 
   constructor(opts: DispatcherOptions) {
     this.#opts = opts;
@@ -98,21 +105,61 @@ export class Dispatcher {
   async #tick(): Promise<void> {
     if (this.#opts.owner && !this.#opts.owner.held()) return;
     const now = this.#opts.clock.now();
+    this.#resend(now);
     const due = [...this.#groups.values()].filter((g) => g.flushing === null && g.nextFlushAt <= now);
     if (due.length === 0) return;
     try {
       await this.#opts.beforeFlush?.();
     } catch (e) {
-      this.#opts.logger.warn('refreshing silences failed; flushing with the cached ones', { error: describeError(e), code: 'DW_ALERT_STATE' });
+      this.#opts.logger.warn('refreshing silences failed; flushing with the cached ones', { err: e, code: 'DW_ALERT_STATE' });
     }
     await Promise.all(
       due.map((g) => {
         g.flushing = this.#flush(g)
-          .catch((e: unknown) => this.#opts.logger.error('group flush failed', { group: g.key, error: describeError(e) }))
+          .catch((e: unknown) => this.#opts.logger.error('group flush failed', { group: g.key, err: e }))
           .finally(() => (g.flushing = null));
         return g.flushing;
       }),
     );
+  }
+
+  /**
+   * Post again, to each integration that resends, the firing alerts of each
+   * group it was told about (by the notification log) once its resend
+   * interval passed since the last post. Not awaited by the tick: a slow
+   * receiver delays only its own resends; one at a time per group.
+   */
+  #resend(now: number): void {
+    const { nflog, logger, metrics } = this.#opts;
+    for (const g of this.#groups.values()) {
+      if (g.flushing) continue;
+      for (const integ of this.#opts.integrations.get(g.route.receiver) ?? []) {
+        const every = integ.channel.resendMs;
+        if (!every) continue;
+        const k = postKey(integ, g.key);
+        if (this.#resends.has(k) || now - (this.#lastPost.get(k) ?? -Infinity) < every) continue;
+        // By fingerprint: an alert that escalated since the last flush is
+        // re-sent with its new severity (the channel ends the old label set).
+        const told = new Set((nflog.get(integ.receiver, integ.name, g.key)?.firing ?? []).map((key) => key.slice(0, key.lastIndexOf('/'))));
+        const alerts = [...g.alerts.values()].filter((a) => a.state === 'firing' && told.has(a.fingerprint) && !this.#opts.isMuted(a));
+        if (alerts.length === 0) continue;
+        const n = buildNotification({ receiver: integ.receiver, groupKey: g.key, groupLabels: g.labels, alerts, externalUrl: this.#opts.externalUrl, now });
+        const p = integ.channel
+          .send(n)
+          .then(
+            () => void metrics?.notifications.inc({ receiver: integ.receiver, channel: integ.channel.type }),
+            (e: unknown) => {
+              metrics?.notificationFailures.inc({ receiver: integ.receiver, channel: integ.channel.type });
+              logger.warn('re-sending firing alerts failed; trying again at the next resend interval', { receiver: integ.receiver, integration: integ.name, group: g.labels, firing: alerts.length, err: e, code: 'DW_ALERT_DELIVERY' });
+            },
+          )
+          .finally(() => {
+            this.#lastPost.set(k, this.#opts.clock.now());
+            this.#resends.delete(k);
+          });
+        this.#resends.set(k, p);
+      }
+    }
   }
 
   async #flush(g: AggregationGroup): Promise<void> {
@@ -138,13 +185,12 @@ export class Dispatcher {
             groupLabels: g.labels,
             alerts: toSend,
             externalUrl: this.#opts.externalUrl,
-            validForMs: g.route.repeatIntervalMs + 2 * g.route.groupIntervalMs,
             now,
           });
           try {
             await this.#opts.owner?.fence();
           } catch (e) {
-            logger.warn('not sent: this instance no longer owns notifications', { receiver: integ.receiver, integration: integ.name, error: describeError(e), code: 'DW_NOT_OWNER' });
+            logger.warn('not sent: this instance no longer owns notifications', { receiver: integ.receiver, integration: integ.name, err: e, code: 'DW_NOT_OWNER' });
             return false;
           }
           try {
@@ -157,12 +203,13 @@ export class Dispatcher {
               group: g.labels,
               firing: firing.length,
               resolved: resolved.length,
-              error: describeError(e),
+              err: e,
               code: 'DW_ALERT_DELIVERY',
             });
             return false;
           }
           metrics?.notifications.inc({ receiver: integ.receiver, channel: integ.channel.type });
+          if (integ.channel.resendMs) this.#lastPost.set(postKey(integ, g.key), now);
           logger.info('notification sent', { receiver: integ.receiver, integration: integ.name, group: g.labels, status: n.status, firing: firing.length, resolved: integ.sendResolved ? resolved.length : 0 });
         }
         await nflog.record({ receiver: integ.receiver, integration: integ.name, groupKey: g.key, firing: [...firingKeys], resolved: [...resolvedKeys], sentAt: now }, g.route.repeatIntervalMs + NFLOG_RETENTION_MS);
@@ -182,11 +229,12 @@ export class Dispatcher {
     this.#timer.unref();
   }
 
-  /** Stop the timer and wait for in-flight flushes. */
+  /** Stop the timer and wait for in-flight flushes and resends. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#ticking;
+    await Promise.all([...this.#resends.values()]);
   }
 
   /** The smallest useful timer period for these routes. */

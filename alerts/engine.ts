@@ -228,7 +228,7 @@ export class AlertEngine {
       this.#o.dispatcher?.insert(changed);
 
       for (const t of transitions) {
-        metrics?.transitions.inc({ rule: t.rule, to: t.to });
+        metrics?.transitions.inc({ rule: t.rule, state: t.to });
         const fields = { rule: t.rule, fingerprint: t.fingerprint, labels: t.labels, from: t.from, to: t.to, severity: t.severity, value: t.value, threshold: t.threshold, run_id: run.run_id };
         if (t.to === 'firing' || t.to === 'resolved') logger.info(`alert ${t.to}`, fields);
         else logger.debug(`alert ${t.to}`, fields);

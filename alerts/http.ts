@@ -1,9 +1,11 @@
 // HTTP API of alerting under /v1: alerts, and silences (create, list, get,
-// expire), the same operations the `driftwatch silences` CLI uses. Lists are
-// paginated like every /v1 list: limit (1-1000, default 100) and offset, and
-// a page carries next_offset (null on the last page).
+// expire), the same operations the `driftwatch silences` CLI uses. Both
+// lists are newest first and grow at the top, so they page with a cursor
+// (limit 1-1000, default 100; `next`, null on the last page, is passed back
+// as `cursor`): an offset would shift as alerts fire and silences are added.
 import { z } from 'zod';
-import { formatIssues } from '../src/core/config/format-issues.ts';
+import { cursorPage, cursorParam, decodeCursor } from '../src/core/http/cursor.ts';
+import { linesToErrors } from '../src/core/http/problem.ts';
 import { HttpError, type Router } from '../src/core/http/router.ts';
 import { isDriftwatchError } from '../src/core/errors.ts';
 import type { Alert } from './alert.ts';
@@ -12,37 +14,46 @@ import type { AlertingComponent } from './component.ts';
 import { silenceJson, type SilenceState } from './silences.ts';
 
 function toHttp(e: unknown): never {
-  if (isDriftwatchError(e, 'DW_ALERT_SILENCE_INVALID')) throw new HttpError(400, e.message, { code: e.code, problems: e.details?.problems });
-  if (isDriftwatchError(e, 'DW_ALERT_SILENCE_NOT_FOUND')) throw new HttpError(404, e.message, { code: e.code });
+  if (isDriftwatchError(e, 'DW_ALERT_SILENCE_INVALID')) {
+    const problems = Array.isArray(e.details?.problems) ? (e.details.problems as string[]) : [];
+    throw new HttpError(400, e.message, linesToErrors(problems, 'body'), undefined, e.code);
+  }
+  if (isDriftwatchError(e, 'DW_ALERT_SILENCE_NOT_FOUND')) throw new HttpError(404, e.message, undefined, undefined, e.code);
   throw e;
 }
 
 const paging = {
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Items per page (1-1000).'),
+  cursor: cursorParam,
 };
-const alertsQuery = z.strictObject({ state: z.enum(['pending', 'firing', 'resolved']).optional(), ...paging });
-const silencesQuery = z.strictObject({ state: z.enum(['active', 'pending', 'expired']).optional(), ...paging });
+export const alertsQuery = z.strictObject({ state: z.enum(['pending', 'firing', 'resolved']).optional(), ...paging });
+export const silencesQuery = z.strictObject({ state: z.enum(['active', 'pending', 'expired']).optional(), ...paging });
 
 function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.output<S> {
   const r = schema.safeParse(Object.fromEntries(query));
-  if (!r.success) throw new HttpError(400, 'invalid query parameters', formatIssues(r.error.issues));
+  if (!r.success) throw HttpError.invalid('query', r.error.issues);
   return r.data;
 }
 
-/** One page of an in-memory list, in the shape of the other /v1 lists (items under `key`). */
-function page<K extends string, T>(key: K, all: readonly T[], q: { limit: number; offset: number }): Record<K, T[]> & { limit: number; offset: number; next_offset: number | null } {
-  const items = all.slice(q.offset, q.offset + q.limit);
-  const next = q.offset + q.limit < all.length ? q.offset + q.limit : null;
-  return { [key]: items, limit: q.limit, offset: q.offset, next_offset: next } as Record<K, T[]> & { limit: number; offset: number; next_offset: number | null };
+/** The sort key of an in-memory list: newest first (time descending), then an id ascending. */
+type Key = readonly [number, string];
+const before = (a: Key, b: Key): boolean => a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+/**
+ * One page of an in-memory list, after the cursor's row, with the items
+ * under `name` (alerts, silences) like the other /v1 lists name theirs.
+ */
+function keysetPage<K extends string, T>(name: K, all: readonly T[], keyOf: (t: T) => Key, q: { limit: number; cursor?: string | undefined; state?: string | undefined }) {
+  const filters = { state: q.state };
+  const c = q.cursor === undefined ? null : (decodeCursor(q.cursor, ['number', 'string'], filters) as unknown as Key);
+  const sorted = [...all].sort((a, b) => (before(keyOf(a), keyOf(b)) ? -1 : before(keyOf(b), keyOf(a)) ? 1 : 0));
+  const rest = c ? sorted.filter((t) => before(c, keyOf(t))) : sorted;
+  const p = cursorPage(rest.slice(0, q.limit + 1), q.limit, keyOf, filters);
+  return { [name]: p.items, limit: p.limit, next: p.next } as Record<K, T[]> & { limit: number; next: string | null };
 }
 
-/** Stable order for paging: newest episode first, then fingerprint. */
-const byEpisode = (a: Alert, b: Alert): number => {
-  const ta = a.activeAt ?? a.firedAt ?? a.updatedAt;
-  const tb = b.activeAt ?? b.firedAt ?? b.updatedAt;
-  return tb - ta || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
-};
+/** Newest episode first, then fingerprint. */
+const episodeKey = (a: Alert): Key => [a.activeAt ?? a.firedAt ?? a.updatedAt, a.fingerprint];
 
 function alertJson(a: Alert, muted: { silencedBy: string[]; inhibitedBy: string[] } | null): Record<string, unknown> {
   return {
@@ -65,17 +76,14 @@ function alertJson(a: Alert, muted: { silencedBy: string[]; inhibitedBy: string[
 
 export function registerAlertRoutes(router: Router, alerting: AlertingComponent, clock: Clock = systemClock): void {
   const ready = (): void => {
-    if (!alerting.started) throw new HttpError(503, 'alerting is not started yet');
+    if (!alerting.started) throw new HttpError(503, 'alerting is not started yet', undefined, { 'retry-after': '1' }, 'DW_HTTP_UNAVAILABLE');
   };
 
   router.add('GET', '/v1/alerts', async (req) => {
     ready();
     const q = parseQuery(alertsQuery, req.query);
-    const alerts = alerting.engine
-      .list()
-      .filter((a) => !q.state || a.state === q.state)
-      .sort(byEpisode);
-    const p = page('alerts', alerts, q);
+    const alerts = alerting.engine.list().filter((a) => !q.state || a.state === q.state);
+    const p = keysetPage('alerts', alerts, episodeKey, q);
     return { status: 200, body: { ...p, alerts: p.alerts.map((a) => alertJson(a, alerting.mutedBy(a))) } };
   });
 
@@ -85,7 +93,7 @@ export function registerAlertRoutes(router: Router, alerting: AlertingComponent,
     await alerting.silences.refresh();
     const now = clock.now();
     const all = alerting.silences.list(q.state as SilenceState | undefined);
-    const p = page('silences', all, q);
+    const p = keysetPage('silences', all, (s) => [s.createdAt, s.id], q);
     return { status: 200, body: { ...p, silences: p.silences.map((s) => silenceJson(s, now)) } };
   });
 

@@ -1,7 +1,13 @@
 // Labels, fingerprints, Alertmanager-style matchers and the globs rule
 // selectors use. A label that is absent matches like an empty value, as in
-// Alertmanager, so `feature=""` selects model-level alerts.
+// Alertmanager, so `feature=""` selects model-level alerts. Regex matchers
+// (`=~`, `!~`) use RE2 syntax and semantics, as Alertmanager and Prometheus
+// do (Go's regexp): anchored at both ends, linear time, no backreferences or
+// lookaround. re2js is a pure-JavaScript port of RE2, so a matcher that
+// Alertmanager accepts means the same here, and one it refuses is refused
+// when the config is loaded.
 import { createHash } from 'node:crypto';
+import { RE2JS } from 're2js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -64,14 +70,14 @@ export function compileMatcher(m: Matcher): CompiledMatcher {
   if (!LABEL_NAME.test(m.name)) throw new Error(`invalid label name ${JSON.stringify(m.name)}`);
   let test: (v: string) => boolean;
   if (m.op === '=~' || m.op === '!~') {
-    let re: RegExp;
+    let re: RE2JS;
     try {
-      // Anchored like Alertmanager and Prometheus.
-      re = new RegExp(`^(?:${m.value})$`);
+      // Anchored like Alertmanager and Prometheus: the whole value must match.
+      re = RE2JS.compile(`^(?:${m.value})$`);
     } catch (e) {
-      throw new Error(`invalid regular expression in matcher ${m.name}${m.op}"${m.value}": ${(e as Error).message}`);
+      throw new Error(`invalid regular expression in matcher ${m.name}${m.op}"${m.value}" (RE2 syntax: no backreferences or lookaround): ${(e as Error).message}`);
     }
-    test = m.op === '=~' ? (v) => re.test(v) : (v) => !re.test(v);
+    test = m.op === '=~' ? (v) => re.matches(v) : (v) => !re.matches(v);
   } else {
     test = m.op === '=' ? (v) => v === m.value : (v) => v !== m.value;
   }

@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 export class AlertMetrics {
   readonly evaluations: Counter<'outcome'>;
-  readonly transitions: Counter<'rule' | 'to'>;
+  readonly transitions: Counter<'rule' | 'state'>;
   readonly alerts: Gauge<'state'>;
   readonly notifications: Counter<'receiver' | 'channel'>;
   /** Notifications not delivered after all attempts (or refused for good). */
@@ -16,7 +16,7 @@ export class AlertMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     this.evaluations = new Counter({ name: 'driftwatch_alert_evaluations_total', help: 'Detector runs evaluated by the alert engine.', labelNames: ['outcome'], registers });
-    this.transitions = new Counter({ name: 'driftwatch_alert_transitions_total', help: 'Alert state transitions.', labelNames: ['rule', 'to'], registers });
+    this.transitions = new Counter({ name: 'driftwatch_alert_transitions_total', help: 'Alert state transitions, by rule and the state entered.', labelNames: ['rule', 'state'], registers });
     this.alerts = new Gauge({ name: 'driftwatch_alerts', help: 'Alerts by state.', labelNames: ['state'], registers });
     this.notifications = new Counter({ name: 'driftwatch_alert_notifications_total', help: 'Notifications delivered.', labelNames: ['receiver', 'channel'], registers });
     this.notificationFailures = new Counter({

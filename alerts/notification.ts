@@ -37,8 +37,6 @@ export interface Notification {
   commonAnnotations: Readonly<Record<string, string>>;
   alerts: ReadonlyArray<NotifiedAlert>;
   externalUrl: string | null;
-  /** How long firing alerts should stay active on the far side without a resend (ms). */
-  validForMs: number;
   /** ms */
   sentAt: number;
 }
@@ -76,7 +74,6 @@ export function buildNotification(opts: {
   groupLabels: Labels;
   alerts: ReadonlyArray<Alert>;
   externalUrl: string | null;
-  validForMs: number;
   now: number;
 }): Notification {
   const alerts = opts.alerts.map((a) => notifiedAlert(a, opts.externalUrl));
@@ -92,7 +89,6 @@ export function buildNotification(opts: {
     commonAnnotations: common(alerts.map((a) => a.annotations)),
     alerts,
     externalUrl: opts.externalUrl,
-    validForMs: opts.validForMs,
     sentAt: opts.now,
   };
 }

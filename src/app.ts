@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { AlertingComponent } from '../alerts/component.ts';
 import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
+import { addOpenApiRoute } from './api/openapi.ts';
 import { addReadRoutes } from './api/read-routes.ts';
 import { addDashboardRoutes } from './api/dashboard-routes.ts';
 import { addBaselineRoutes, baselineRouteOptions } from './api/baseline-routes.ts';
@@ -28,6 +29,7 @@ import { ModelMetricsCollector } from './metrics/model-collector.ts';
 import { ModelMetrics } from './metrics/model-metrics.ts';
 import { createRegistry } from './metrics/registry.ts';
 import { ScoreGauges } from './metrics/score-gauges.ts';
+import { StaleVersions } from './metrics/stale-versions.ts';
 import { VersionAgeGauges } from './metrics/version-age.ts';
 import { schedulerFromConfig } from './scheduler/from-config.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
@@ -82,6 +84,12 @@ export function createApp(config: Config, opts: AppOptions): App {
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));
   const versionAge = new VersionAgeGauges(registry);
   scheduler.onScores(async (run) => versionAge.update(run.scores));
+  // Series of versions not seen for metrics.version_ttl leave /metrics.
+  const staleVersions = new StaleVersions(parseDuration(config.metrics.version_ttl), [modelMetrics, scoreGauges, versionAge], logger.child({ component: 'metrics' }));
+  modelMetrics.onSeen = (model, version) => staleVersions.touch(model, version);
+  scheduler.onScores(async (run) => {
+    for (const r of run.scores) staleVersions.touch(r.model, r.model_version);
+  });
   const alerting = new AlertingComponent({ config: config.alerts, store, logger: logger.child({ component: 'alerting' }), registry, owner: schedulerRole, outboxOwner: roles.role('outbox') });
   // Takeover: first load what the previous owner stored, then run the windows it missed.
   schedulerRole.beforeGain(() => alerting.takeOver());
@@ -95,6 +103,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
   addDashboardRoutes(router, store);
+  addOpenApiRoute(router);
   addDetectRoutes(router, () => scheduler);
   addBaselineRoutes(router, store, baselineRouteOptions(config.baselines, logger.child({ component: 'baselines' })));
   registerAlertRoutes(router, alerting);
@@ -111,6 +120,7 @@ export function createApp(config: Config, opts: AppOptions): App {
   // Roles start contending once the store is open and are given up (at once,
   // so another instance takes over) after the scheduler and alerting stopped.
   daemon.add(roles);
+  daemon.add(staleVersions);
   daemon.add(new ModelMetricsCollector(store, modelMetrics, logger.child({ component: 'model-metrics' }), undefined, roles.role('metrics')));
   // After the store, before the scheduler: alerting stops once the last run
   // was evaluated and before the store closes.

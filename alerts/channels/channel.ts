@@ -12,6 +12,12 @@ export type ChannelType = 'slack' | 'email' | 'pagerduty' | 'alertmanager' | 'we
 
 export interface Channel {
   readonly type: ChannelType;
+  /**
+   * Set by channels whose far side expires what is not re-sent (Alertmanager):
+   * the dispatcher posts the firing alerts the receiver was told about again
+   * this often (ms), besides the grouped notifications.
+   */
+  readonly resendMs?: number;
   send(notification: Notification): Promise<void>;
   /** Resolves when every send accepted so far has settled. */
   flush(): Promise<void>;

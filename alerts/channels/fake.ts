@@ -10,6 +10,8 @@ export class FakeChannel implements Channel {
   fail = false;
   /** Delay every send by this many ms. */
   delayMs = 0;
+  /** Ask the dispatcher to re-send firing alerts this often, as Alertmanager's channel does. */
+  resendMs: number | undefined = undefined;
   #closed = false;
   readonly #inflight = new Set<Promise<void>>();
 

@@ -14,7 +14,6 @@ import { z } from 'zod';
 import { importBaseline, listBaselines } from '../../detectors/baselines/import.ts';
 import { formatFromPath, INPUT_FORMATS, type InputFormat } from '../../detectors/compare/formats.ts';
 import type { Config } from '../config/schema.ts';
-import { formatIssues } from '../core/config/format-issues.ts';
 import { isDriftwatchError } from '../core/errors.ts';
 import { HttpError, type HttpRequest, type Router } from '../core/http/router.ts';
 import type { Logger } from '../core/log/logger.ts';
@@ -42,7 +41,7 @@ export const uploadQuerySchema = z.strictObject({
 });
 export type UploadQuery = z.input<typeof uploadQuerySchema>;
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -102,13 +101,13 @@ export function addBaselineRoutes(router: Router, store: () => Store, opts: Base
   const maxBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD;
   const maxMemoryBytes = opts.maxMemoryBytes ?? Math.max(4 * maxBytes, 256 * 1024 * 1024);
 
-  const run = async (file: Spooled, target: { model: string; version: string; name: string; format: InputFormat; source: string }) => {
+  const run = async (file: Spooled, target: { model: string; version: string; name: string; format: InputFormat; source: string }, requestId?: string) => {
     try {
       return await importBaseline(store(), { model: target.model, version: target.version, name: target.name, path: file.path, format: target.format, source: target.source, maxMemoryBytes });
     } catch (e) {
       if (isDriftwatchError(e, 'DW_INPUT') || isDriftwatchError(e, 'DW_STORE_QUERY')) {
         // The detail may quote the file: log that the import failed, not why.
-        opts.logger?.warn('baseline import refused', { model: target.model, version: target.version, format: target.format, code: e.code });
+        opts.logger?.warn('baseline import refused', { model: target.model, version: target.version, format: target.format, code: e.code, request_id: requestId });
         throw importProblem(e, target.format);
       }
       throw e;
@@ -121,7 +120,7 @@ export function addBaselineRoutes(router: Router, store: () => Store, opts: Base
     const type = contentType(req);
     if (type === 'application/json') {
       const parsed = importBodySchema.safeParse(await req.json(1 << 16));
-      if (!parsed.success) throw new HttpError(400, 'invalid request', formatIssues(parsed.error.issues));
+      if (!parsed.success) throw HttpError.invalid('body', parsed.error.issues);
       const b = parsed.data;
       const format = b.format ?? formatFromPath(b.path);
       if (!format) throw uploadRefused(400, 'cannot tell the format from the path: give format (csv, jsonl, parquet or arrow)');
@@ -132,7 +131,7 @@ export function addBaselineRoutes(router: Router, store: () => Store, opts: Base
         if (isDriftwatchError(e, 'DW_BASELINE_PATH')) throw new HttpError(400, e.message, undefined, undefined, e.code);
         throw e;
       }
-      return { status: 201, body: await run(file, { model: b.model, version: b.version, name: b.name, format, source: b.path }) };
+      return { status: 201, body: await run(file, { model: b.model, version: b.version, name: b.name, format, source: b.path }, req.id) };
     }
     const q = parseQuery(uploadQuerySchema, req.query);
     const format = q.format ?? DATASET_TYPES[type];
@@ -156,7 +155,7 @@ export function addBaselineRoutes(router: Router, store: () => Store, opts: Base
       await file.remove();
       throw uploadRefused(400, 'the request body is empty: send the dataset');
     }
-    return { status: 201, body: await run(file, { model: q.model, version: q.version, name: q.name, format, source: q.source ? `upload:${q.source}` : 'upload' }) };
+    return { status: 201, body: await run(file, { model: q.model, version: q.version, name: q.name, format, source: q.source ? `upload:${q.source}` : 'upload' }, req.id) };
   });
 
   router.add('GET', '/v1/baselines', async (req) => {

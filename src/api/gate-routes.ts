@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import type { GateReport } from '../../detectors/gate/types.ts';
 import { formatIssues } from '../core/config/format-issues.ts';
+import { linesToErrors, problem, PROBLEM_CONTENT_TYPE } from '../core/http/problem.ts';
 import { HttpError, type HttpRequest, type Router } from '../core/http/router.ts';
 import { parseDuration } from '../core/util/duration.ts';
 import { Authenticator, type TokenSpec } from '../http/auth.ts';
@@ -56,24 +57,26 @@ export function gateAsk(raw: Record<string, unknown>): GateAsk {
   };
 }
 
-function badRequest(e: unknown): HttpError {
-  if (e instanceof UnknownPolicyError) return new HttpError(400, 'invalid request', [`policy: ${e.message}`]);
-  return new HttpError(400, 'invalid request', (e as { issues?: string[] }).issues ?? [(e as Error).message]);
+function badRequest(e: unknown, where: 'query' | 'body'): HttpError {
+  const lines = e instanceof UnknownPolicyError ? [`policy: ${e.message}`] : ((e as { issues?: string[] }).issues ?? [(e as Error).message]);
+  // Flagger's parameters come from the body's metadata.
+  const errors = linesToErrors(lines, 'query').map((x) => (where === 'body' && x.parameter ? { detail: x.detail, pointer: `#/metadata/${x.parameter}` } : x));
+  return HttpError.problems(errors, where === 'query' ? 'invalid query parameters' : 'invalid request body');
 }
 
-function parse(raw: Record<string, unknown>, service: GateService): GateAsk {
+function parse(raw: Record<string, unknown>, service: GateService, where: 'query' | 'body' = 'query'): GateAsk {
   try {
     const ask = gateAsk(raw);
     service.policy(ask.policy);
     return ask;
   } catch (e) {
-    throw badRequest(e);
+    throw badRequest(e, where);
   }
 }
 
 const baseOf = (req: HttpRequest): string | null => (req.headers.host ? `http://${req.headers.host}` : null);
 
-const flaggerBody = z.looseObject({
+export const flaggerBody = z.looseObject({
   name: z.string().optional(),
   namespace: z.string().optional(),
   phase: z.string().optional(),
@@ -92,7 +95,7 @@ export function addGateRoutes(router: Router, service: GateService, opts: { toke
     '/v1/gate/flagger',
     async (req) => {
       const body = flaggerBody.safeParse(await req.json(64 * 1024));
-      if (!body.success) throw new HttpError(400, 'invalid request', formatIssues(body.error.issues));
+      if (!body.success) throw HttpError.invalid('body', body.error.issues);
       const { token, expect: expectMeta, ...meta } = body.data.metadata ?? {};
       if (!auth.open) {
         const header = req.headers.authorization ?? (token === undefined ? undefined : `Bearer ${token}`);
@@ -101,11 +104,14 @@ export function addGateRoutes(router: Router, service: GateService, opts: { toke
       const query = Object.fromEntries(req.query);
       const expect = expectMeta ?? query.expect ?? 'pass';
       delete query.expect;
-      if (expect !== 'pass' && expect !== 'fail') throw new HttpError(400, 'invalid request', [`expect: must be pass or fail (got ${expect})`]);
-      const ask = parse({ ...query, ...meta }, service);
+      if (expect !== 'pass' && expect !== 'fail') throw HttpError.problems([{ detail: `must be pass or fail (got ${expect})`, ...(expectMeta === undefined ? { parameter: 'expect' } : { pointer: '#/metadata/expect' }) }]);
+      const ask = parse({ ...query, ...meta }, service, Object.keys(meta).length > 0 ? 'body' : 'query');
       const report: GateReport = await service.decide({ ...ask, evidenceBase: baseOf(req) }, 'flagger');
       const summary = { verdict: report.verdict, expect, reasons: report.reasons, evidence_url: report.evidence_url, decision_id: report.decision_id, canary: { name: body.data.name, namespace: body.data.namespace, phase: body.data.phase } };
-      return { status: report.verdict === expect ? 200 : 412, body: summary };
+      if (report.verdict === expect) return { status: 200, body: summary };
+      // 412 is how Flagger is told "no": a problem whose members still carry the verdict and reasons (Flagger logs the body).
+      const body412 = problem(412, `the gate's verdict is ${report.verdict}, the webhook expects ${expect}`, { code: 'DW_GATE_UNEXPECTED_VERDICT', extra: summary, instance: req.path, requestId: req.id });
+      return { status: 412, headers: { 'content-type': PROBLEM_CONTENT_TYPE }, body: body412 };
     },
     // Flagger cannot send an Authorization header: the token is checked above.
     { public: true },

@@ -1,14 +1,13 @@
 // Query-string validation for the /v1 API: one zod schema per route, 400
 // with every problem listed.
 import type { z } from 'zod';
-import { formatIssues } from '../core/config/format-issues.ts';
 import { HttpError } from '../core/http/router.ts';
 
 export function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.output<S> {
   const raw: Record<string, string> = {};
   for (const [k, v] of query) raw[k] = v;
   const r = schema.safeParse(raw);
-  if (!r.success) throw new HttpError(400, 'invalid query parameters', formatIssues(r.error.issues));
+  if (!r.success) throw HttpError.invalid('query', r.error.issues);
   return r.data;
 }
 

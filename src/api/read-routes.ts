@@ -4,28 +4,47 @@
 // window of each series, as its newest run scored it; a superseded score
 // (its window re-scored after late data) stays in the history, marked
 // current: false.
+//
+// Paging: the catalogue lists (models, latest scores), ordered by name, page
+// with limit and offset; the history lists (score history, runs), newest
+// first, page with a cursor (src/core/http/cursor.ts), since rows arriving between
+// two requests would shift an offset.
 import { z } from 'zod';
 import type { Router } from '../core/http/router.ts';
 import type { Store } from '../core/store/store.ts';
+import { cursorPage, cursorParam, decodeCursor } from '../core/http/cursor.ts';
 import { page, parseQuery } from './params.ts';
 
-const paging = {
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-};
+const limit = z.coerce.number().int().min(1).max(1000).default(100).describe('Items per page (1-1000).');
+const paging = { limit, offset: z.coerce.number().int().min(0).default(0).describe('Items to skip.') };
+const cursorPaging = { limit, cursor: cursorParam };
 const isoTime = z.iso.datetime({ offset: true });
 
-const modelsQuery = z.strictObject({ since: isoTime.optional(), ...paging });
-const scoresQuery = z.strictObject({
+export const SCORE_STATUSES = ['ok', 'warn', 'alert', 'insufficient_data', 'no_data', 'no_labels', 'error'] as const;
+
+const scoreFilters = {
   model: z.string().optional(),
   version: z.string().optional(),
   feature: z.string().optional(),
   metric: z.string().optional(),
-  status: z.enum(['ok', 'warn', 'alert', 'insufficient_data', 'no_data', 'no_labels', 'error']).optional(),
-  ...paging,
-});
-const historyQuery = scoresQuery.extend({ from: isoTime.optional(), to: isoTime.optional() });
-const runsQuery = z.strictObject({ detector: z.string().optional(), status: z.string().optional(), ...paging });
+  status: z.enum(SCORE_STATUSES).optional(),
+};
+export const modelsQuery = z.strictObject({ since: isoTime.optional(), ...paging });
+export const latestQuery = z.strictObject({ ...scoreFilters, ...paging });
+export const historyQuery = z.strictObject({ ...scoreFilters, from: isoTime.optional(), to: isoTime.optional(), ...cursorPaging });
+export const runsQuery = z.strictObject({ detector: z.string().optional(), status: z.string().optional(), ...cursorPaging });
+
+/** Epoch ms of a DateTime64 as the store returns it ('2026-11-23 18:00:00.000', UTC). */
+export function chMillis(v: unknown): number {
+  const s = String(v);
+  return Date.parse(s.includes('T') ? s : `${s.replace(' ', 'T')}Z`);
+}
+
+/** The query's filters, for binding a cursor to them. */
+const filtersOf = <Q extends { limit: number; cursor?: string | undefined }>(q: Q): Record<string, unknown> => {
+  const { limit: _l, cursor: _c, ...rest } = q;
+  return rest;
+};
 
 /** WHERE clauses for the optional filters, all as bound parameters. */
 function filters(q: { model?: string; version?: string; feature?: string; metric?: string; status?: string }): { where: string; params: Record<string, unknown> } {
@@ -53,12 +72,13 @@ const LATEST_COLUMNS = ['run_id', 'detector', 'window_start', 'window_end', 'bas
 export function addReadRoutes(router: Router, store: () => Store): void {
   router.add('GET', '/v1/models', async (req) => {
     const q = parseQuery(modelsQuery, req.query);
+    // By name, not by last_seen: traffic would reorder versions between pages.
     const rows = await store().query(
       `SELECT model, model_version AS version, count() AS predictions, min(ts) AS first_seen, max(ts) AS last_seen
        FROM predictions
        WHERE ts >= fromUnixTimestamp64Milli({since:Int64})
        GROUP BY model, model_version
-       ORDER BY model, last_seen DESC
+       ORDER BY model, version
        LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       { params: { since: q.since ? toMs(q.since) : 0, limit: q.limit + 1, offset: q.offset } },
     );
@@ -66,7 +86,7 @@ export function addReadRoutes(router: Router, store: () => Store): void {
   });
 
   router.add('GET', '/v1/scores/latest', async (req) => {
-    const q = parseQuery(scoresQuery, req.query);
+    const q = parseQuery(latestQuery, req.query);
     // Status filters the latest row of each series, so it goes in HAVING.
     const f = filters({ ...q, status: undefined });
     // By window first: a re-scored older window must not pass for the latest.
@@ -84,34 +104,50 @@ export function addReadRoutes(router: Router, store: () => Store): void {
     return { status: 200, body: page(rows, q.limit, q.offset) };
   });
 
+  // Newest first; the key (run_at desc, then the series and run) is unique per row.
   router.add('GET', '/v1/scores/history', async (req) => {
     const q = parseQuery(historyQuery, req.query);
     const f = filters(q);
-    const rows = await store().query(
+    const c = q.cursor === undefined ? null : decodeCursor(q.cursor, ['number', 'string', 'string', 'string', 'string', 'string', 'string'], filtersOf(q));
+    const after = c
+      ? `AND (toUnixTimestamp64Milli(run_at) < {c0:Int64}
+           OR (toUnixTimestamp64Milli(run_at) = {c0:Int64} AND (model, model_version, feature, metric, segment, run_id) > ({c1:String}, {c2:String}, {c3:String}, {c4:String}, {c5:String}, {c6:String})))`
+      : '';
+    const rows = await store().query<Record<string, unknown>>(
       `SELECT ${SCORE_COLUMNS}, run_id IN (SELECT run_id FROM current_scores) AS current
        FROM drift_scores
        WHERE ${f.where}
          AND run_at >= fromUnixTimestamp64Milli({from:Int64}) AND run_at < fromUnixTimestamp64Milli({to:Int64})
-       ORDER BY run_at DESC, model, model_version, feature, metric
-       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      { params: { ...f.params, from: q.from ? toMs(q.from) : 0, to: q.to ? toMs(q.to) : 8_000_000_000_000, limit: q.limit + 1, offset: q.offset } },
+         ${after}
+       ORDER BY run_at DESC, model, model_version, feature, metric, segment, run_id
+       LIMIT {limit:UInt32}`,
+      { params: { ...f.params, from: q.from ? toMs(q.from) : 0, to: q.to ? toMs(q.to) : 8_000_000_000_000, limit: q.limit + 1, ...Object.fromEntries((c ?? []).map((v, i) => [`c${i}`, v])) } },
     );
-    return { status: 200, body: page(rows, q.limit, q.offset) };
+    const keyOf = (r: Record<string, unknown>) => [chMillis(r.run_at), String(r.model), String(r.model_version), String(r.feature), String(r.metric), String(r.segment), String(r.run_id)];
+    return { status: 200, body: cursorPage(rows, q.limit, keyOf, filtersOf(q)) };
   });
 
+  // Newest window first; (window_end desc, started_at desc, run_id) is unique per run.
   router.add('GET', '/v1/runs', async (req) => {
     const q = parseQuery(runsQuery, req.query);
     const parts: string[] = ['1'];
     if (q.detector) parts.push('detector = {detector:String}');
     if (q.status) parts.push('status = {status:String}');
-    const rows = await store().query(
+    const c = q.cursor === undefined ? null : decodeCursor(q.cursor, ['number', 'number', 'string'], filtersOf(q));
+    if (c) {
+      parts.push(`(toUnixTimestamp64Milli(window_end) < {c0:Int64}
+        OR (toUnixTimestamp64Milli(window_end) = {c0:Int64} AND toUnixTimestamp64Milli(started_at) < {c1:Int64})
+        OR (toUnixTimestamp64Milli(window_end) = {c0:Int64} AND toUnixTimestamp64Milli(started_at) = {c1:Int64} AND run_id > {c2:String}))`);
+    }
+    const rows = await store().query<Record<string, unknown>>(
       `SELECT run_id, detector, window_start, window_end, trigger, started_at, finished_at, status, error, scores
        FROM detector_runs FINAL
        WHERE ${parts.join(' AND ')}
-       ORDER BY window_end DESC, started_at DESC
-       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      { params: { detector: q.detector, status: q.status, limit: q.limit + 1, offset: q.offset } },
+       ORDER BY window_end DESC, started_at DESC, run_id
+       LIMIT {limit:UInt32}`,
+      { params: { detector: q.detector, status: q.status, limit: q.limit + 1, ...(c ? { c0: c[0], c1: c[1], c2: c[2] } : {}) } },
     );
-    return { status: 200, body: page(rows, q.limit, q.offset) };
+    const keyOf = (r: Record<string, unknown>) => [chMillis(r.window_end), chMillis(r.started_at), String(r.run_id)];
+    return { status: 200, body: cursorPage(rows, q.limit, keyOf, filtersOf(q)) };
   });
 }

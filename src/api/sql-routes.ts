@@ -4,14 +4,13 @@
 // so a caller never gets less time than it asked for without knowing.
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import { formatIssues } from '../core/config/format-issues.ts';
 import { isDriftwatchError } from '../core/errors.ts';
 import { HttpError, type Router } from '../core/http/router.ts';
 import type { Store } from '../core/store/store.ts';
 import { parseDuration } from '../core/util/duration.ts';
 import { isQueryFault, runReadOnlySql, SQL_DEFAULTS, SQL_MAX_LIMIT, type SqlOptions } from './sql.ts';
 
-const body = z.strictObject({
+export const sqlBody = z.strictObject({
   query: z.string().min(1, 'query is empty'),
   limit: z.number().int().min(1).max(SQL_MAX_LIMIT).optional(),
   timeout_seconds: z.number().int().min(1).optional(),
@@ -41,12 +40,12 @@ export function addSqlRoutes(router: Router, store: () => Store, opts: SqlRouteO
   const max = opts.maxConcurrent ?? 4;
   let running = 0;
   router.add('POST', '/v1/sql', async (req) => {
-    const parsed = body.safeParse(await req.json());
-    if (!parsed.success) throw new HttpError(400, 'invalid request', formatIssues(parsed.error.issues));
+    const parsed = sqlBody.safeParse(await req.json());
+    if (!parsed.success) throw HttpError.invalid('body', parsed.error.issues);
     const cap = opts.limits?.maxTimeoutSeconds ?? SQL_DEFAULTS.maxTimeoutSeconds;
     const t = parsed.data.timeout_seconds;
     if (t !== undefined && t > cap) {
-      throw new HttpError(400, `timeout_seconds ${t} is above the cap of ${cap} (http.sql.max_timeout)`, [`timeout_seconds: must be at most ${cap}`], undefined, 'DW_SQL_LIMIT');
+      throw new HttpError(400, `timeout_seconds ${t} is above the cap of ${cap} (http.sql.max_timeout)`, [{ detail: `must be at most ${cap}`, pointer: '#/timeout_seconds' }], undefined, 'DW_SQL_LIMIT');
     }
     if (running >= max) {
       throw new HttpError(429, `${running} SQL queries are running, the most at once (http.sql.max_concurrent); retry shortly`, undefined, { 'retry-after': '1' }, 'DW_SQL_BUSY');

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { compareVersions, type VersionsCompareOptions } from '../../detectors/versions/compare.ts';
 import { formatIssues } from '../core/config/format-issues.ts';
+import { linesToErrors } from '../core/http/problem.ts';
 import { HttpError, type Router } from '../core/http/router.ts';
 import type { Store } from '../core/store/store.ts';
 import { parseDuration } from '../core/util/duration.ts';
@@ -53,11 +54,14 @@ export function compareOptions(raw: Record<string, unknown>, defaults: CompareDe
 
 export function addVersionsRoutes(router: Router, store: () => Store, defaults: CompareDefaults = {}): void {
   router.add('GET', '/v1/versions/compare', async (req) => {
+    const raw = Object.fromEntries(req.query);
+    const parsed = compareQuerySchema.safeParse(raw);
+    if (!parsed.success) throw HttpError.invalid('query', parsed.error.issues);
     let opts: VersionsCompareOptions;
     try {
-      opts = compareOptions(Object.fromEntries(req.query), defaults);
+      opts = compareOptions(raw, defaults);
     } catch (e) {
-      throw new HttpError(400, 'invalid request', (e as { issues?: string[] }).issues ?? [(e as Error).message]);
+      throw HttpError.problems(linesToErrors((e as { issues?: string[] }).issues ?? [(e as Error).message], 'query'), 'invalid query parameters');
     }
     return { status: 200, body: await compareVersions(store(), opts) };
   });

@@ -22,6 +22,22 @@ export interface DaemonApi {
 /** The token to send for a request: a fixed one, or the one whose scope the route needs. */
 export type TokenPicker = string | ((scope: Scope) => string | undefined);
 
+/** One line per problem of a problem-details answer (`errors`), as `where: what`. */
+function problemLines(errors: unknown): string[] {
+  if (!Array.isArray(errors)) return [];
+  return errors.slice(0, 50).map((e) => {
+    if (typeof e !== 'object' || e === null) return String(e);
+    const x = e as { detail?: unknown; message?: unknown; parameter?: unknown; pointer?: unknown; index?: unknown };
+    const where = typeof x.parameter === 'string' ? x.parameter : typeof x.pointer === 'string' ? x.pointer.replace(/^#\/?/, '').replace(/\//g, '.') || '(body)' : typeof x.index === 'number' ? `event ${x.index}` : '';
+    const what = String(x.detail ?? x.message ?? JSON.stringify(e));
+    return where ? `${where}: ${what}` : what;
+  });
+}
+
+/**
+ * The daemon's answer: the parsed body, or a DW_DAEMON_API error made from
+ * its RFC 9457 problem details (detail, code, and one line per problem).
+ */
 async function answer<T>(res: Response): Promise<T> {
   const text = await res.text();
   let parsed: unknown = text;
@@ -31,9 +47,13 @@ async function answer<T>(res: Response): Promise<T> {
     // plain-text answer
   }
   if (!res.ok) {
-    const msg = typeof parsed === 'object' && parsed && 'error' in parsed ? String((parsed as { error: unknown }).error) : text;
-    const details = typeof parsed === 'object' && parsed && 'details' in parsed ? (parsed as { details: unknown }).details : undefined;
-    throw new DriftwatchError('DW_DAEMON_API', `daemon answered ${res.status}: ${msg}${details ? `\n  ${JSON.stringify(details)}` : ''}`, { details: { status: res.status } });
+    const p = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    // problem+json: `detail`; `error` is what daemons before problem details sent.
+    const detail = typeof p.detail === 'string' ? p.detail : typeof p.error === 'string' ? p.error : typeof p.title === 'string' ? p.title : text;
+    const code = typeof p.code === 'string' ? p.code : undefined;
+    const lines = problemLines(p.errors ?? p.details).filter((l) => !detail.includes(l));
+    const msg = `daemon answered ${res.status}${code ? ` ${code}` : ''}: ${detail}${lines.length > 0 ? `\n  ${lines.join('\n  ')}` : ''}`;
+    throw new DriftwatchError('DW_DAEMON_API', msg, { details: { status: res.status, ...(code ? { code } : {}), ...(typeof p.request_id === 'string' ? { request_id: p.request_id } : {}) } });
   }
   return parsed as T;
 }

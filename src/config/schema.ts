@@ -2,6 +2,7 @@
 // table in the README all come from here. Every object is strict, so a typo in
 // a key is an error rather than a silently ignored setting.
 import { z } from 'zod';
+import { metricsSchema } from '../metrics/config.ts';
 import { alertsSchema } from '../../alerts/config.ts';
 import { unproducibleLabels } from '../../alerts/label-check.ts';
 import { detectorsSchema, scoreTagNames } from '../../detectors/config.ts';
@@ -242,6 +243,7 @@ export const configSchema = z.strictObject({
   scheduler: schedulerSchema,
   instances: instancesSchema,
   baselines: baselinesSchema,
+  metrics: metricsSchema,
   shutdown_timeout: duration('30s').describe('Drain deadline after SIGINT/SIGTERM; past it the process exits non-zero.'),
 })
   // Across sections: a gate policy's rollback_action names an alerts.actions

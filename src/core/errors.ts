@@ -42,6 +42,13 @@ export const ERROR_CODES = {
   DW_SQL_BUSY: 'Too many read-only SQL queries run at once (http.sql.max_concurrent); retry after Retry-After (429).',
   DW_BASELINE_PATH: 'A baseline import named a server-side path outside baselines.import_dir (or none is configured) (400).',
   DW_BASELINE_UPLOAD: 'A baseline upload was refused: too large, an unknown format, or a body that does not parse as that format (400/413/415).',
+  DW_GATE_UNEXPECTED_VERDICT: 'The rollout gate answered a Flagger webhook with a verdict other than the one it expects (412; the verdict and reasons are in the body).',
+  DW_HTTP_INVALID_REQUEST: 'The request is malformed: a parameter or body member fails validation, the body is not valid JSON, or the request target or a path parameter cannot be decoded (400, every problem in `errors`).',
+  DW_HTTP_NOT_FOUND: 'No route answers this path (404).',
+  DW_HTTP_METHOD_NOT_ALLOWED: 'The route exists but not with this method; `Allow` lists those it takes (405).',
+  DW_HTTP_BODY_TOO_LARGE: 'The request body is larger than the route accepts (413).',
+  DW_HTTP_UNAVAILABLE: 'The part of the daemon the route needs is not started yet or is stopping; retry (503).',
+  DW_INTERNAL: 'An unexpected failure inside the daemon (500); the log line with the same request_id has the error, its stack and causes.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -33,6 +33,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, Scope>> = {
   // Rollout controllers ask for verdicts; a fail may queue the policy's
   // rollback action (deduplicated per model and candidate), as an alert would.
   'GET /v1/gate': 'read',
+  'GET /v1/openapi.json': 'read',
   'POST /v1/gate/flagger': 'read',
 
   'POST /v1/silences': 'admin',

@@ -445,7 +445,7 @@ export class IngestConsumer implements Component {
 
   #poisonLetter(topic: string, partition: number, m: KafkaMessage, info: PoisonInfo): DeadLetter {
     const { metrics, logger } = this.#o;
-    metrics.undecodableBatches.inc({ cause: info.cause, codec: info.codec.startsWith('unknown') ? 'unknown' : info.codec });
+    metrics.undecodableBatches.inc({ reason: info.cause, codec: info.codec.startsWith('unknown') ? 'unknown' : info.codec });
     const message = `${info.codec} record batch at offsets ${info.firstOffset}..${info.lastOffset} (${info.records} records) skipped: ${info.message}`;
     logger.warn('skipped an undecodable record batch', { topic, partition, first_offset: info.firstOffset, last_offset: info.lastOffset, cause: info.cause, codec: info.codec, error: info.message, code: 'DW_INGEST_UNDECODABLE_BATCH' });
     return {

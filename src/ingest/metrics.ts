@@ -6,7 +6,7 @@ export interface IngestMetrics {
   stored: Counter<'source' | 'table'>;
   invalid: Counter<'source' | 'reason'>;
   deadLettered: Counter<'reason'>;
-  undecodableBatches: Counter<'cause' | 'codec'>;
+  undecodableBatches: Counter<'reason' | 'codec'>;
   skippedStored: Counter<'table'>;
   duplicates: Counter<'table'>;
   dedupEvicted: Counter;
@@ -34,8 +34,8 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     deadLettered: new Counter({ name: 'driftwatch_ingest_dead_lettered_total', help: 'Records written to the dead-letter topic, by reason.', labelNames: ['reason'], registers }),
     undecodableBatches: new Counter({
       name: 'driftwatch_ingest_undecodable_batches_total',
-      help: 'Kafka record batches that could not be decoded and were skipped (and dead-lettered), by cause and codec.',
-      labelNames: ['cause', 'codec'],
+      help: 'Kafka record batches that could not be decoded and were skipped (and dead-lettered), by reason (the cause) and codec.',
+      labelNames: ['reason', 'codec'],
       registers,
     }),
     skippedStored: new Counter({
@@ -89,7 +89,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     bufferedBytes: new Gauge({ name: 'driftwatch_ingest_buffered_bytes', help: 'Bytes accepted but not yet stored (pending and in flight).', registers }),
     paused: new Gauge({ name: 'driftwatch_ingest_paused', help: '1 while Kafka intake is paused because the buffer is full.', registers }),
     consumerLag: new Gauge({
-      name: 'driftwatch_ingest_consumer_lag',
+      name: 'driftwatch_ingest_consumer_lag_messages',
       help: 'Messages between the last one fetched and the end of the partition.',
       labelNames: ['topic', 'partition'],
       registers,

@@ -12,6 +12,8 @@ export class ModelMetrics {
   readonly #latency: Histogram<'model' | 'version'>;
   readonly #lastSeen: Gauge<'model' | 'version'>;
   readonly #cap: SeriesCap;
+  /** Told of every version recorded (for metrics.version_ttl). */
+  onSeen: ((model: string, version: string) => void) | null = null;
 
   constructor(registry: Registry, maxVersions = 500) {
     this.#predictions = new Counter({
@@ -55,6 +57,7 @@ export class ModelMetrics {
    */
   record(model: string, version: string, agg: { n: number; errors: number; lastTsMs: number; buckets: ReadonlyArray<{ count: number; sum: number }> }): void {
     if (agg.n <= 0 || !this.#cap.admit(`${model}\u0000${version}`)) return;
+    this.onSeen?.(model, version);
     const labels = { model, version };
     this.#predictions.inc(labels, agg.n);
     if (agg.errors > 0) this.#errors.inc(labels, agg.errors);
@@ -66,5 +69,13 @@ export class ModelMetrics {
       for (let i = 0; i < b.count; i++) this.#latency.observe(labels, mean);
     }
     this.#lastSeen.set(labels, Math.max(agg.lastTsMs / 1000, 0));
+  }
+
+  /** Drop the series of a version not seen for metrics.version_ttl. */
+  removeVersion(model: string, version: string): number {
+    const labels = { model, version };
+    for (const m of [this.#predictions, this.#errors, this.#latency, this.#lastSeen]) m.remove(labels);
+    this.#cap.forget(`${model}\u0000${version}`);
+    return 4;
   }
 }

@@ -1,33 +1,42 @@
 // Drift and quality scores as gauges: the latest value and status of every
-// (model, version, feature, metric), with a cap on series. "Latest" is by
-// window: a re-score of an older window (late data, a backfill) does not
-// overwrite a newer window's value; a re-score of the same window does.
+// (model, version, detector, segment, feature, metric), with a cap on
+// series. The detector is a label, so two jobs scoring the same feature
+// against different baselines are two series; the segment is its own label.
+// "Latest" is by window: a re-score of an older window (late data, a
+// backfill) does not overwrite a newer window's value; a re-score of the
+// same window does.
+//
+// The status is one 0/1 series per status (the Prometheus way to export an
+// enum, as kube-state-metrics does): `driftwatch_drift_status{status="alert"}
+// == 1` selects what is alerting, and max() or sum() never mix states.
 import { Gauge, type Registry } from 'prom-client';
 import type { ScoreRow } from '../core/score.ts';
 import { droppedSeriesCounter, SeriesCap } from './series-cap.ts';
 
-const STATUS_CODE: Record<ScoreRow['status'], number> = { ok: 0, warn: 1, alert: 2, insufficient_data: -1, no_data: -2, no_labels: -3, error: -4 };
+export const SCORE_STATUSES: ReadonlyArray<ScoreRow['status']> = ['ok', 'warn', 'alert', 'insufficient_data', 'no_data', 'no_labels', 'error'];
 
-type Labels = 'model' | 'version' | 'feature' | 'metric';
+const LABELS = ['model', 'version', 'detector', 'segment', 'feature', 'metric'] as const;
+type Label = (typeof LABELS)[number];
+type Labels = Record<Label, string>;
 
 export class ScoreGauges {
-  readonly #value: Gauge<Labels>;
-  readonly #status: Gauge<Labels>;
+  readonly #value: Gauge<Label>;
+  readonly #status: Gauge<Label | 'status'>;
   readonly #cap: SeriesCap;
-  /** Window end (ms) of the value each series shows. */
-  readonly #windowEnd = new Map<string, number>();
+  /** Per series key: its labels and the window end (ms) of the value it shows. */
+  readonly #series = new Map<string, { labels: Labels; windowEnd: number }>();
 
   constructor(registry: Registry, maxSeries = 10_000) {
     this.#value = new Gauge({
       name: 'driftwatch_drift_score',
-      help: 'Latest score of each detector metric (PSI, JS, KS D, Wasserstein, chi2, quality, ...), by model, version, feature and metric.',
-      labelNames: ['model', 'version', 'feature', 'metric'],
+      help: 'Latest score of each detector metric (PSI, JS, KS D, Wasserstein, chi2, quality, ...), by model, version, detector, segment, feature and metric.',
+      labelNames: [...LABELS],
       registers: [registry],
     });
     this.#status = new Gauge({
       name: 'driftwatch_drift_status',
-      help: 'Latest status of each score: 0 ok, 1 warn, 2 alert, -1 insufficient data, -2 no data, -3 no labels, -4 error.',
-      labelNames: ['model', 'version', 'feature', 'metric'],
+      help: `Latest status of each score: 1 for its current status, 0 for the others (${SCORE_STATUSES.join(', ')}).`,
+      labelNames: [...LABELS, 'status'],
       registers: [registry],
     });
     this.#cap = new SeriesCap('driftwatch_drift_score', maxSeries, droppedSeriesCounter(registry));
@@ -35,17 +44,30 @@ export class ScoreGauges {
 
   update(rows: Iterable<ScoreRow>): void {
     for (const r of rows) {
-      const labels = { model: r.model, version: r.model_version, feature: r.segment ? `${r.feature}@${r.segment}` : r.feature, metric: r.metric };
-      const key = `${labels.model}\u0000${labels.version}\u0000${labels.feature}\u0000${labels.metric}`;
+      const labels: Labels = { model: r.model, version: r.model_version, detector: r.detector, segment: r.segment, feature: r.feature, metric: r.metric };
+      const key = LABELS.map((l) => labels[l]).join('\u0000');
       if (!this.#cap.admit(key)) continue;
       const end = Date.parse(r.window_end);
-      if (!Number.isNaN(end)) {
-        if (end < (this.#windowEnd.get(key) ?? -Infinity)) continue;
-        this.#windowEnd.set(key, end);
-      }
+      const prev = this.#series.get(key);
+      if (!Number.isNaN(end) && end < (prev?.windowEnd ?? -Infinity)) continue;
+      this.#series.set(key, { labels, windowEnd: Number.isNaN(end) ? (prev?.windowEnd ?? -Infinity) : end });
       if (r.value !== null && Number.isFinite(r.value)) this.#value.set(labels, r.value);
       else this.#value.remove(labels);
-      this.#status.set(labels, STATUS_CODE[r.status]);
+      for (const s of SCORE_STATUSES) this.#status.set({ ...labels, status: s }, s === r.status ? 1 : 0);
     }
+  }
+
+  /** Drop every series of a model version (it has not been seen for metrics.version_ttl). */
+  removeVersion(model: string, version: string): number {
+    let n = 0;
+    for (const [key, s] of this.#series) {
+      if (s.labels.model !== model || s.labels.version !== version) continue;
+      this.#value.remove(s.labels);
+      for (const st of SCORE_STATUSES) this.#status.remove({ ...s.labels, status: st });
+      this.#series.delete(key);
+      this.#cap.forget(key);
+      n++;
+    }
+    return n;
   }
 }

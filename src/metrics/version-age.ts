@@ -34,14 +34,22 @@ export class VersionAgeGauges {
       if (r.value === null || !Number.isFinite(r.value)) gauge.remove(labels);
       else gauge.set(labels, r.value * DAY_S);
       if (r.metric === 'version_age_days') {
-        const first = firstSeen(r.details);
+        const first = firstSeenOf(r.details);
         if (first !== null) this.#firstSeen.set(labels, first / 1000);
       }
     }
   }
+
+  /** Drop the series of a version not seen for metrics.version_ttl. */
+  removeVersion(model: string, version: string): number {
+    const labels = { model, version };
+    for (const g of [this.#firstSeen, this.#age, this.#trainingAge]) g.remove(labels);
+    this.#cap.forget(`${model}\u0000${version}`);
+    return 3;
+  }
 }
 
-function firstSeen(details: string): number | null {
+export function firstSeenOf(details: string): number | null {
   try {
     const t = Date.parse((JSON.parse(details) as { first_seen?: string }).first_seen ?? '');
     return Number.isFinite(t) ? t : null;

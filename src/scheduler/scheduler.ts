@@ -79,7 +79,7 @@ export class Scheduler implements Component {
   #started = false;
   /** Runs whose outcome was not stored (fenced off, or the store failed): the tick stops there, so the next one runs that window again instead of skipping it. */
   readonly #unrecorded = new WeakSet<RunSummary>();
-  readonly #runs: Counter<'detector' | 'status'>;
+  readonly #runs: Counter<'detector' | 'outcome'>;
   readonly #skipped: Counter<'detector' | 'reason'>;
   readonly #duration: Histogram<'detector'>;
   readonly #lastSuccess: Gauge<'detector'>;
@@ -88,7 +88,7 @@ export class Scheduler implements Component {
     this.#opts = opts;
     for (const j of opts.jobs) this.#locks.set(j.name, new Mutex());
     const registers = [opts.registry];
-    this.#runs = new Counter({ name: 'driftwatch_detector_runs_total', help: 'Detector runs by outcome (ok, failed, timeout).', labelNames: ['detector', 'status'], registers });
+    this.#runs = new Counter({ name: 'driftwatch_detector_runs_total', help: 'Detector runs by outcome (ok, failed, timeout).', labelNames: ['detector', 'outcome'], registers });
     this.#skipped = new Counter({ name: 'driftwatch_detector_ticks_skipped_total', help: 'Scheduled ticks skipped (previous run still going, or another instance leads).', labelNames: ['detector', 'reason'], registers });
     this.#duration = new Histogram({
       name: 'driftwatch_detector_run_duration_seconds',
@@ -283,7 +283,7 @@ export class Scheduler implements Component {
       summary = { ...summary, status: 'failed', error: `recording the run failed: ${describeError(e)}` };
       this.#unrecorded.add(summary);
     }
-    this.#runs.inc({ detector: job.name, status: summary.status });
+    this.#runs.inc({ detector: job.name, outcome: summary.status });
     this.#duration.observe({ detector: job.name }, summary.duration_ms / 1000);
     if (summary.status === 'ok') {
       this.#lastSuccess.set({ detector: job.name }, Date.now() / 1000);

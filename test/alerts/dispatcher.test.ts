@@ -48,13 +48,13 @@ describe('route tree', () => {
   });
 });
 
-function setup(input: AlertsConfigInput, receivers: Record<string, Array<{ sendResolved?: boolean }>>) {
+function setup(input: AlertsConfigInput, receivers: Record<string, Array<{ sendResolved?: boolean; resendMs?: number }>>) {
   const config = alertsSchema.parse({ ...input, receivers: Object.keys(receivers).map((name) => ({ name })) });
   const clock = new ManualClock();
   const fakes: Record<string, FakeChannel[]> = {};
   const integrations = new Map<string, Integration[]>();
   for (const [name, list] of Object.entries(receivers)) {
-    fakes[name] = list.map(() => new FakeChannel());
+    fakes[name] = list.map((x) => Object.assign(new FakeChannel(), { resendMs: x.resendMs }));
     integrations.set(
       name,
       list.map((x, i) => ({ receiver: name, name: `fake[${i}]`, sendResolved: x.sendResolved ?? true, channel: fakes[name]![i]! })),
@@ -70,12 +70,79 @@ function setup(input: AlertsConfigInput, receivers: Record<string, Array<{ sendR
   const step = async (ms: number) => {
     clock.advance(ms);
     await dispatcher.tick();
+    // Resends are not awaited by the tick: let them settle.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   };
   return { engine, dispatcher, clock, fakes, silences, nflog, step };
 }
 
 const rules = [{ name: 'drift', match: { metric: 'psi' }, thresholds: { warning: 0.1, critical: 0.25 } }];
 const route = { receiver: 'team', group_by: ['alertname', 'model'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' };
+
+describe('re-sending to Alertmanager-like channels (resendMs)', () => {
+  it('posts the firing alerts the receiver was told about every resend interval; resolved ones once', async () => {
+    const { engine, fakes, step, clock } = setup({ rules, route: { ...route, receiver: 'am' } }, { am: [{ resendMs: 60_000 }] });
+    const am = fakes.am![0]!;
+    await engine.evaluate(run([{ value: 0.3, feature: 'a' }]));
+    await step(29_000);
+    expect(am.sent).toHaveLength(0); // group_wait first: nothing was told yet, so nothing is re-sent
+    await step(1_000);
+    expect(am.sent.map((n) => n.alerts.map((a) => a.labels.feature))).toEqual([['a']]);
+    // A new alert of the group is not re-sent before the group's flush tells the receiver about it.
+    await engine.evaluate(run([{ value: 0.3, feature: 'a' }, { value: 0.3, feature: 'b' }]));
+    await step(30_000);
+    expect(am.sent).toHaveLength(1); // 30 s since the post: not yet
+    await step(30_000);
+    expect(am.sent).toHaveLength(2); // 60 s: re-sent
+    for (let i = 0; i < 3; i++) await step(60_000);
+    expect(am.sent).toHaveLength(5);
+    expect(am.sent.every((n) => n.status === 'firing' && n.alerts.map((a) => a.labels.feature).join() === 'a')).toBe(true);
+    // group_interval (5 m after the first flush): the group's flush tells about b; re-sends carry both from then on.
+    expect(clock.now()).toBe(Date.parse('2026-11-23T18:00:00.000Z') + 270_000);
+    await step(60_000);
+    expect(am.sent.at(-1)!.alerts.map((a) => a.labels.feature).sort()).toEqual(['a', 'b']);
+    await step(60_000);
+    expect(am.sent.at(-1)!.alerts.map((a) => a.labels.feature).sort()).toEqual(['a', 'b']);
+
+    // Resolved: no longer re-sent; the group's next flush posts the resolution once, then nothing more.
+    await engine.evaluate(run([{ value: 0.01, feature: 'a' }, { value: 0.01, feature: 'b' }]));
+    const before = am.sent.length;
+    for (let i = 0; i < 10; i++) await step(60_000);
+    const after = am.sent.slice(before);
+    expect(after.map((n) => n.status)).toEqual(['resolved']);
+    expect(after[0]!.alerts.map((a) => [a.labels.feature, a.status, typeof a.endsAt]).sort()).toEqual([
+      ['a', 'resolved', 'string'],
+      ['b', 'resolved', 'string'],
+    ]);
+  });
+
+  it('a silenced alert is no longer re-sent; a channel without resendMs is never re-sent to', async () => {
+    const { engine, fakes, step, silences } = setup(
+      {
+        rules,
+        route: {
+          ...route,
+          group_wait: '1s',
+          routes: [
+            { matchers: ['model="fraud"'], receiver: 'am', continue: true },
+            { matchers: ['model="fraud"'], receiver: 'team' },
+          ],
+        },
+      },
+      { am: [{ resendMs: 10_000 }], team: [{}] },
+    );
+    const am = fakes.am![0]!;
+    const team = fakes.team![0]!;
+    await engine.evaluate(run([{ value: 0.3 }]));
+    await step(1_000);
+    for (let i = 0; i < 3; i++) await step(10_000);
+    expect(am.sent).toHaveLength(4);
+    expect(team.sent).toHaveLength(1);
+    await silences.create({ matchers: ['model="fraud"'], duration: '1h', created_by: 't', comment: 'test' });
+    for (let i = 0; i < 3; i++) await step(10_000);
+    expect(am.sent).toHaveLength(4);
+  });
+});
 
 describe('grouping and timers', () => {
   it('waits group_wait, sends one notification per group, then only on change or after repeat_interval', async () => {

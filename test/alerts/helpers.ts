@@ -163,7 +163,7 @@ export function resolvedOf(a: Alert): Alert {
 }
 
 export function notificationOf(alerts: Alert[], receiver = 'team'): Notification {
-  return buildNotification({ receiver, groupKey: '0:[["alertname","feature-drift"],["model","fraud"]]', groupLabels: { alertname: 'feature-drift', model: 'fraud' }, alerts, externalUrl: 'http://driftwatch.local:8080', validForMs: 600_000, now: Date.now() });
+  return buildNotification({ receiver, groupKey: '0:[["alertname","feature-drift"],["model","fraud"]]', groupLabels: { alertname: 'feature-drift', model: 'fraud' }, alerts, externalUrl: 'http://driftwatch.local:8080', now: Date.now() });
 }
 
 export const fastDelivery: DeliveryPolicy = { timeoutMs: 2_000, attempts: 3, baseMs: 50, maxMs: 200 };

@@ -37,4 +37,26 @@ describe('matchers', () => {
     expect(() => parseMatcher('model=~"("')).toThrow(/invalid regular expression/);
     expect(() => parseMatcher('1abc="x"')).toThrow(/invalid matcher/);
   });
+
+  it('uses RE2 syntax and semantics, as Alertmanager does: what RE2 lacks is a config error', () => {
+    // Backreferences, lookaround and possessive quantifiers are not RE2.
+    for (const value of ['(a)\\1', '(?=fraud)f.*', '(?<!x)fraud', 'fr++aud', '(?>fraud)']) {
+      expect(() => compileMatcher({ name: 'model', op: '=~', value }), value).toThrow(/RE2 syntax/);
+    }
+    expect(() => parseMatcher('model=~"(f)\\\\1"')).toThrow(/invalid regular expression in matcher model=~/);
+    // RE2 features JavaScript spells differently or lacks.
+    expect(compileMatcher(parseMatcher('model=~"[[:alpha:]]+"')).matches({ model: 'fraud' })).toBe(true);
+    expect(compileMatcher(parseMatcher('model=~"(?P<m>fraud)"')).matches({ model: 'fraud' })).toBe(true);
+    expect(compileMatcher(parseMatcher('model=~"(?i)FRAUD"')).matches({ model: 'fraud' })).toBe(true);
+    expect(compileMatcher({ name: 'model', op: '=~', value: '\\p{Greek}+' }).matches({ model: 'αβ' })).toBe(true);
+    // Anchored around the whole alternation: a|b means ^(?:a|b)$, not ^a|b$.
+    const alt = compileMatcher(parseMatcher('model=~"fraud|churn"'));
+    expect([alt.matches({ model: 'fraud' }), alt.matches({ model: 'xchurn' }), alt.matches({ model: 'fraudx' })]).toEqual([true, false, false]);
+    const neg = compileMatcher(parseMatcher('model!~"fraud|churn"'));
+    expect([neg.matches({ model: 'fraud' }), neg.matches({ model: 'other' }), neg.matches({})]).toEqual([false, true, true]);
+    // Linear time: a pattern that backtracks exponentially in JavaScript answers at once.
+    const t0 = Date.now();
+    expect(compileMatcher(parseMatcher('model=~"(a+)+b"')).matches({ model: 'a'.repeat(40) })).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
 });

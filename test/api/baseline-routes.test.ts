@@ -118,7 +118,7 @@ describe('uploads', () => {
   it('refuses zeros as text at the first chunk (the sparse-file case)', async () => {
     const r = await upload('model=m&version=v1', new Uint8Array(64 * 1024), 'text/csv');
     expect(r.status).toBe(400);
-    expect(r.body).toMatchObject({ code: 'DW_BASELINE_UPLOAD', error: expect.stringMatching(/NUL/) });
+    expect(r.body).toMatchObject({ code: 'DW_BASELINE_UPLOAD', detail: expect.stringMatching(/NUL/) });
     spoolEmpty();
   });
 
@@ -186,7 +186,7 @@ describe('server-side paths', () => {
     try {
       const r = await fetch(`${other.base}/v1/baselines`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', version: 'v1', path: join(importDir, 'train.csv') }) });
       expect(r.status).toBe(400);
-      expect(await r.json()).toMatchObject({ code: 'DW_BASELINE_PATH', error: expect.stringMatching(/upload the dataset/) });
+      expect(await r.json()).toMatchObject({ code: 'DW_BASELINE_PATH', detail: expect.stringMatching(/upload the dataset/) });
     } finally {
       await other.stop();
     }

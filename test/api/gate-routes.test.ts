@@ -128,13 +128,13 @@ describe('GET /v1/gate', { timeout: 180_000 }, () => {
   it('bad requests answer 400 with every problem', async () => {
     const missing = await open.get('/v1/gate?model=fraud&candidate=v2&extra=1');
     expect(missing.status).toBe(400);
-    expect(missing.body.details).toEqual(expect.arrayContaining([expect.stringMatching(/^baseline: /), expect.stringMatching(/^extra: unknown key/)]));
-    expect((await open.get(q('v1'))).body.details).toEqual(['candidate: candidate and baseline must be different versions']);
-    expect((await open.get(q('v2', { window: 'a day' }))).body.details).toEqual(['window: must be a duration like 30m, 1h or 24h']);
-    expect((await open.get(q('v2', { end: 'yesterday' }))).body.details).toEqual(['end: must be an ISO-8601 time']);
+    expect(missing.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ parameter: 'baseline' }), { detail: 'unknown key', parameter: 'extra' }]));
+    expect((await open.get(q('v1'))).body.errors).toEqual([{ detail: 'candidate and baseline must be different versions', parameter: 'candidate' }]);
+    expect((await open.get(q('v2', { window: 'a day' }))).body.errors).toEqual([{ detail: 'must be a duration like 30m, 1h or 24h', parameter: 'window' }]);
+    expect((await open.get(q('v2', { end: 'yesterday' }))).body.errors).toEqual([{ detail: 'must be an ISO-8601 time', parameter: 'end' }]);
     const unknown = await open.get(q('v2', { policy: 'nope' }));
     expect(unknown.status).toBe(400);
-    expect(unknown.body.details).toEqual(['policy: unknown policy nope (policies: default, lenient, patient)']);
+    expect(unknown.body.errors).toEqual([{ detail: 'unknown policy nope (policies: default, lenient, patient)', parameter: 'policy' }]);
   });
 });
 
@@ -158,7 +158,7 @@ describe('POST /v1/gate/flagger', { timeout: 180_000 }, () => {
   it('a bad payload or parameters answer 400', async () => {
     expect((await flagger(open.base, { ...meta, candidate: 3 })).status).toBe(400);
     expect((await flagger(open.base, { model: 'fraud' })).status).toBe(400);
-    expect((await flagger(open.base, { ...meta, expect: 'maybe' })).body).toMatchObject({ details: ['expect: must be pass or fail (got maybe)'] });
+    expect((await flagger(open.base, { ...meta, expect: 'maybe' })).body).toMatchObject({ code: 'DW_HTTP_INVALID_REQUEST', errors: [{ detail: 'must be pass or fail (got maybe)', pointer: '#/metadata/expect' }] });
   });
 
   it('with a token configured: Flagger sends it in metadata (it cannot set headers); Bearer works too', async () => {

@@ -60,16 +60,16 @@ describe('/v1 read API', () => {
     expect(wrong.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
-  it('lists models and versions seen, paginated', async () => {
+  it('lists models and versions seen by name, paginated with an offset (the order does not move with traffic)', async () => {
     const first = await api.get('/v1/models?limit=2');
     expect(first.status).toBe(200);
     expect(first.body.items).toEqual([
       expect.objectContaining({ model: "churn'; --", version: 'v1', predictions: 1 }),
-      expect.objectContaining({ model: 'fraud', version: 'v2', predictions: 2 }),
+      expect.objectContaining({ model: 'fraud', version: 'v1', predictions: 1 }),
     ]);
     expect(first.body.next_offset).toBe(2);
     const second = await api.get('/v1/models?limit=2&offset=2');
-    expect(second.body.items).toEqual([expect.objectContaining({ model: 'fraud', version: 'v1' })]);
+    expect(second.body.items).toEqual([expect.objectContaining({ model: 'fraud', version: 'v2', predictions: 2 })]);
     expect(second.body.next_offset).toBeNull();
   });
 
@@ -99,7 +99,7 @@ describe('/v1 read API', () => {
   it('400 with every problem for bad parameters', async () => {
     const r = await api.get('/v1/scores/history?limit=0&from=yesterday&colour=red');
     expect(r.status).toBe(400);
-    expect(r.body.details).toEqual(expect.arrayContaining([expect.stringMatching(/^limit: /), expect.stringMatching(/^from: /), 'colour: unknown key']));
+    expect(r.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ parameter: 'limit' }), expect.objectContaining({ parameter: 'from' }), { detail: 'unknown key', parameter: 'colour' }]));
   });
 
   it('a window scored again (late data) supersedes its scores: latest reads the current ones, history keeps both', async () => {
@@ -134,6 +134,42 @@ describe('/v1 read API', () => {
       ['run-2', false],
       ['run-1', false],
     ]);
+  });
+
+  it('history and runs page with an opaque cursor that does not shift as newer rows arrive', async () => {
+    const at = (h: number) => `2026-11-25 ${String(h).padStart(2, '0')}:00:00.000`;
+    const row = (h: number, feature: string) => ({ ...score(5, feature, 'psi', h / 100, 'ok'), model: 'paging', run_id: `p-${h}-${feature}`, run_at: at(h) });
+    // Two rows share a run_at: the cursor's tie-breakers keep them apart.
+    await store.insert('drift_scores', [row(1, 'a'), row(2, 'a'), row(2, 'b'), row(3, 'a')]);
+    const page = async (path: string) => {
+      const r = await api.get(path);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body as { items: { run_id: string }[]; next: string | null; limit: number };
+    };
+    const first = await page('/v1/scores/history?model=paging&limit=2');
+    expect(first.items.map((r) => r.run_id)).toEqual(['p-3-a', 'p-2-a']);
+    expect(first.limit).toBe(2);
+    expect(first.next).toMatch(/^[A-Za-z0-9_-]+$/);
+    // A newer row arrives between the two requests: an offset would show p-2-a again.
+    await store.insert('drift_scores', [row(4, 'a')]);
+    const second = await page(`/v1/scores/history?model=paging&limit=2&cursor=${first.next}`);
+    expect(second.items.map((r) => r.run_id)).toEqual(['p-2-b', 'p-1-a']);
+    expect(second.next).toBeNull();
+
+    // A cursor is bound to its filters, and garbage is no cursor: 400 problems naming the parameter.
+    const other = await api.get(`/v1/scores/history?model=fraud&limit=2&cursor=${first.next}`);
+    expect(other.status).toBe(400);
+    expect(other.body).toMatchObject({ code: 'DW_HTTP_INVALID_REQUEST', status: 400, errors: [expect.objectContaining({ parameter: 'cursor' })] });
+    expect((await api.get('/v1/scores/history?cursor=bm9wZQ')).status).toBe(400);
+
+    const run = (id: string, day: number) => ({ run_id: id, detector: 'paging', window_start: `2026-11-2${day} 09:00:00.000`, window_end: `2026-11-2${day} 10:00:00.000`, trigger: 'schedule', started_at: `2026-11-2${day} 10:00:00.000`, finished_at: `2026-11-2${day} 10:00:01.000`, status: 'ok', scores: 1 });
+    await store.insert('detector_runs', [run('q-1', 1), run('q-2', 2), run('q-3', 3)]);
+    const r1 = await page('/v1/runs?detector=paging&limit=2');
+    expect(r1.items.map((r) => r.run_id)).toEqual(['q-3', 'q-2']);
+    await store.insert('detector_runs', [run('q-4', 4)]);
+    const r2 = await page(`/v1/runs?detector=paging&limit=2&cursor=${r1.next}`);
+    expect(r2.items.map((r) => r.run_id)).toEqual(['q-1']);
+    expect(r2.next).toBeNull();
   });
 
   it('404 for unknown routes, 405 for wrong methods', async () => {

@@ -44,13 +44,13 @@ describe('POST /v1/sql', () => {
   ])('refuses %s with 400, DW_SQL_REFUSED and the reason', async (query, why) => {
     const r = await post({ query });
     expect(r.status).toBe(400);
-    expect(r.body).toMatchObject({ code: 'DW_SQL_REFUSED', error: expect.stringMatching(why), details: { reason: expect.stringMatching(why) } });
+    expect(r.body).toMatchObject({ code: 'DW_SQL_REFUSED', detail: expect.stringMatching(why), reason: expect.stringMatching(why) });
   });
 
   it('refuses a timeout above the cap (an hour asked, 60 s allowed)', async () => {
     const r = await post({ query: 'SELECT 1', timeout_seconds: 3600 });
     expect(r.status).toBe(400);
-    expect(r.body).toMatchObject({ code: 'DW_SQL_LIMIT', error: expect.stringMatching(/above the cap of 60/) });
+    expect(r.body).toMatchObject({ code: 'DW_SQL_LIMIT', detail: expect.stringMatching(/above the cap of 60/) });
   });
 
   it('a query past its timeout is stopped: 400 DW_SQL_LIMIT', async () => {

@@ -66,7 +66,7 @@ describe('request lines parse inside the error handling', () => {
   ] as const)('with the token: %j answers %i', async (line, status) => {
     const r = await rawRequest(api.port, line, [auth]);
     expect(r.status, r.raw).toBe(status);
-    if (status === 400) expect(JSON.parse(r.body)).toMatchObject({ error: expect.stringMatching(/percent-encoded/) });
+    if (status === 400) expect(JSON.parse(r.body)).toMatchObject({ detail: expect.stringMatching(/percent-encoded/) });
   });
 
   it('decodes parameters only after auth, and as UTF-8', async () => {

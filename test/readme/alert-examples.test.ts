@@ -207,9 +207,9 @@ describe('README alerting examples, end to end', () => {
     const created = JSON.parse(await sh(curls[0]!)) as { silence: { id: string; status: { state: string }; created_by: string } };
     expect(created.silence).toMatchObject({ status: { state: 'active' }, created_by: 'alice' });
     const id = created.silence.id;
-    const active = JSON.parse(await sh(curls[1]!)) as { silences: Array<{ id: string }>; next_offset: number | null };
+    const active = JSON.parse(await sh(curls[1]!)) as { silences: Array<{ id: string }>; next: string | null };
     expect(active.silences.map((s) => s.id)).toEqual([id]);
-    expect(active.next_offset).toBeNull();
+    expect(active.next).toBeNull();
     expect(JSON.parse(await sh(curls[2]!.replace('<id>', id)))).toMatchObject({ silence: { id, comment: 'INC-123 backfill' } });
 
     // New alerts on v13: amount is silenced, device is not; neither triggers anything muted.

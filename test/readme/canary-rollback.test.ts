@@ -125,17 +125,17 @@ describe('the README canary rollback on real drift scores', () => {
     expect(queued.actions).toEqual([expect.objectContaining({ action: 'rollback-fraud', type: 'rollback', outcome: 'queued', target_version: 'v11', webhook_id: req.headers['webhook-id'] })]);
   });
 
-  it('/v1/alerts pages with limit and offset', async () => {
-    const all = (await get('/v1/alerts?limit=1000')) as { alerts: Array<{ fingerprint: string }>; next_offset: number | null };
+  it('/v1/alerts pages with limit and a cursor', async () => {
+    const all = (await get('/v1/alerts?limit=1000')) as { alerts: Array<{ fingerprint: string }>; next: string | null };
     expect(all.alerts.length).toBeGreaterThan(2);
-    expect(all.next_offset).toBeNull();
-    const first = (await get('/v1/alerts?limit=2')) as typeof all & { limit: number; offset: number };
-    expect(first).toMatchObject({ limit: 2, offset: 0, next_offset: 2 });
+    expect(all.next).toBeNull();
+    const first = (await get('/v1/alerts?limit=2')) as typeof all & { limit: number };
+    expect(first).toMatchObject({ limit: 2, next: expect.any(String) });
     const rest: string[] = [];
-    for (let offset: number | null = 0; offset !== null; ) {
-      const p = (await get(`/v1/alerts?limit=2&offset=${offset}`)) as typeof all;
+    for (let cursor: string | null | undefined; cursor !== null; ) {
+      const p = (await get(`/v1/alerts?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as typeof all;
       rest.push(...p.alerts.map((a) => a.fingerprint));
-      offset = p.next_offset;
+      cursor = p.next;
     }
     expect(rest).toEqual(all.alerts.map((a) => a.fingerprint));
     expect((await fetch(`${daemon.base}/v1/alerts?limit=0`)).status).toBe(400);

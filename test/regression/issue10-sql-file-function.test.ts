@@ -12,7 +12,7 @@ afterAll(async () => api.stop());
 it.each(["SELECT file('/proc/self/environ')", "SELECT file('/etc/passwd')", "SELECT toString(file('/proc/self/environ')) AS e FROM drift_scores"])('%s is refused and reveals nothing', async (q) => {
   const r = await api.sql(q);
   expect(r.status).toBe(400);
-  expect(r.body).toMatchObject({ code: 'DW_SQL_REFUSED', error: expect.stringMatching(/file\(\) is not allowed/) });
+  expect(r.body).toMatchObject({ code: 'DW_SQL_REFUSED', detail: expect.stringMatching(/file\(\) is not allowed/) });
   expect(r.text).not.toContain(SECRET);
   expect(r.text).not.toContain('root:');
 });

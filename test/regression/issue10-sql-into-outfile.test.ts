@@ -18,7 +18,7 @@ it('creates no file', async () => {
   const target = join(dir, 'created.txt');
   const r = await api.sql(`SELECT 'pwned' INTO OUTFILE '${target}'`);
   expect(r.status).toBe(400);
-  expect(r.body).toMatchObject({ code: 'DW_SQL_REFUSED', error: expect.stringMatching(/INTO OUTFILE is not allowed/) });
+  expect(r.body).toMatchObject({ code: 'DW_SQL_REFUSED', detail: expect.stringMatching(/INTO OUTFILE is not allowed/) });
   expect(existsSync(target)).toBe(false);
 });
 

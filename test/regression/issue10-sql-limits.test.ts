@@ -28,5 +28,5 @@ it('the same 300 MB result built without a table function is stopped by the engi
 it('an hour-long timeout is refused', async () => {
   const r = await api.sql('SELECT 1', { timeout_seconds: 3600 });
   expect(r.status).toBe(400);
-  expect(r.body).toMatchObject({ code: 'DW_SQL_LIMIT', error: expect.stringMatching(/above the cap/) });
+  expect(r.body).toMatchObject({ code: 'DW_SQL_LIMIT', detail: expect.stringMatching(/above the cap/) });
 });

@@ -76,13 +76,14 @@ export function registerSilences(program: Command): void {
       if (!['table', 'json'].includes(opts.format)) throw usageError(`--format must be table or json (got ${opts.format})`);
       const list = await withSilences(opts, async (access, local) => {
         if (access.kind === 'daemon') {
-          // The API pages its lists; read every page.
+          // The API pages its lists with a cursor; read every page.
           const out: SilenceJson[] = [];
-          for (let offset: number | null = 0; offset !== null; ) {
-            const q = `?limit=1000&offset=${offset}${opts.state === 'all' ? '' : `&state=${opts.state}`}`;
-            const page: { silences: SilenceJson[]; next_offset: number | null } = await access.api.request('GET', `/v1/silences${q}`);
+          const state = opts.state === 'all' ? '' : `&state=${opts.state}`;
+          for (let cursor: string | null | undefined; cursor !== null; ) {
+            const q = `?limit=1000${state}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+            const page: { silences: SilenceJson[]; next: string | null } = await access.api.request('GET', `/v1/silences${q}`);
             out.push(...page.silences);
-            offset = page.next_offset;
+            cursor = page.next;
           }
           return out;
         }

@@ -6,8 +6,15 @@
 // must happen after the auth check, inside the server's error handling
 // (decodeParams), never while a route is looked up.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { Logger } from '../log/logger.ts';
+import { fieldErrors, summarize } from './problem.ts';
 
 export interface HttpRequest {
+  /** The request id: the client's X-Request-Id when it sent a usable one, else generated; echoed in the answer. */
+  id: string;
+  /** The server's logger bound to this request (request_id, method, path). */
+  log: Logger;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -15,7 +22,11 @@ export interface HttpRequest {
   headers: IncomingMessage['headers'];
   /** Read the body (at most limitBytes; larger => HttpError 413). */
   body(limitBytes?: number): Promise<Buffer>;
-  json<T = unknown>(limitBytes?: number): Promise<T>;
+  /**
+   * Read and parse a JSON body; anything that is not JSON is a 400. An empty
+   * body is `emptyAs` when given (routes whose body is optional), else a 400.
+   */
+  json<T = unknown>(limitBytes?: number, opts?: { emptyAs?: unknown }): Promise<T>;
   raw: IncomingMessage;
 }
 
@@ -27,16 +38,33 @@ export interface HttpResponse {
 
 export type Handler = (req: HttpRequest, res: ServerResponse) => Promise<HttpResponse | void>;
 
+/**
+ * An error answer. The server sends it as RFC 9457 problem details
+ * (src/core/http/problem.ts): `message` is the `detail`; `details` becomes
+ * `errors` when it is a list, or extension members when it is an object
+ * (whose `code` names the code when `code` is not given).
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly details?: unknown,
     readonly headers?: Record<string, string>,
-    /** A DW_ code for the error body, when the error has one. */
+    /** A DW_ code for the error body; without one it follows from the status. */
     readonly code?: string,
   ) {
     super(message);
+  }
+
+  /** 400 for a query or body that fails its zod schema: every problem in `errors`. */
+  static invalid(where: 'query' | 'body', issues: ReadonlyArray<z.core.$ZodIssue>): HttpError {
+    const errors = fieldErrors(issues, where);
+    return new HttpError(400, `invalid ${where === 'query' ? 'query parameters' : 'request body'}: ${summarize(errors)}`, errors, undefined, 'DW_HTTP_INVALID_REQUEST');
+  }
+
+  /** 400 for problems found by hand (`parameter` names a query parameter, `pointer` a body member). */
+  static problems(errors: ReadonlyArray<{ detail: string; parameter?: string; pointer?: string }>, what = 'invalid request'): HttpError {
+    return new HttpError(400, `${what}: ${summarize(errors)}`, [...errors], undefined, 'DW_HTTP_INVALID_REQUEST');
   }
 }
 
@@ -64,7 +92,7 @@ export function decodeParams(raw: Record<string, string>): Record<string, string
     try {
       out[k] = decodeURIComponent(v);
     } catch {
-      throw new HttpError(400, `route parameter ${k} is not valid percent-encoded UTF-8`);
+      throw new HttpError(400, `route parameter ${k} is not valid percent-encoded UTF-8`, [{ detail: 'not valid percent-encoded UTF-8', parameter: k }]);
     }
   }
   return out;

@@ -74,8 +74,9 @@ describe('driftwatch versions compare', () => {
       expect(shadow.rows.find((x) => x.metric === 'shadow_agreement')).toMatchObject({ a: 1, b: 0.9 });
       const bad = await fetch(`http://127.0.0.1:${port}/v1/versions/compare?model=fraud&a=v1&window=1h&extra=1`);
       expect(bad.status).toBe(400);
-      const body = (await bad.json()) as { details: string[] };
-      expect(body.details).toEqual(expect.arrayContaining([expect.stringMatching(/^b: /), expect.stringMatching(/^extra: unknown key/)]));
+      const body = (await bad.json()) as { code: string; errors: { detail: string; parameter: string }[] };
+      expect(body.code).toBe('DW_HTTP_INVALID_REQUEST');
+      expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ parameter: 'b' }), { detail: 'unknown key', parameter: 'extra' }]));
     } finally {
       d.child.kill('SIGTERM');
       await d.exited;

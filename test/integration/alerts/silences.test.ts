@@ -83,30 +83,42 @@ describe('silences over HTTP', () => {
   it('answers 400 with every problem, 404 for an unknown id', async () => {
     const bad = await call('POST', '/v1/silences', { matchers: ['model=~".*"'], duration: 'soon', created_by: '' });
     expect(bad.status).toBe(400);
-    expect(bad.body.details.code).toBe('DW_ALERT_SILENCE_INVALID');
-    expect(bad.body.details.problems).toEqual(
-      expect.arrayContaining(['duration: must be a duration like 500ms, 30s, 5m, 1h or 7d', 'created_by: required: who creates the silence', 'comment: Invalid input: expected string, received undefined']),
+    expect(bad.body).toMatchObject({ type: 'urn:driftwatch:problem:DW_ALERT_SILENCE_INVALID', code: 'DW_ALERT_SILENCE_INVALID', status: 400 });
+    expect(bad.body.errors).toEqual(
+      expect.arrayContaining([
+        { detail: 'must be a duration like 500ms, 30s, 5m, 1h or 7d', pointer: '#/duration' },
+        { detail: 'required: who creates the silence', pointer: '#/created_by' },
+        { detail: 'Invalid input: expected string, received undefined', pointer: '#/comment' },
+      ]),
     );
     expect((await call('DELETE', '/v1/silences/nope')).status).toBe(404);
     expect((await call('GET', '/v1/silences/nope')).status).toBe(404);
     expect((await call('GET', '/v1/silences?state=weird')).status).toBe(400);
   });
 
-  it('lists page with limit and offset, newest first, next_offset null on the last page', async () => {
+  it('lists page with a cursor, newest first, next null on the last page; a silence added meanwhile does not shift the pages', async () => {
     for (let i = 0; i < 3; i++) expect((await call('POST', '/v1/silences', { matchers: [`feature="f${i}"`], duration: '1h', created_by: 'pager', comment: `page ${i}` })).status).toBe(201);
-    const all = (await call('GET', '/v1/silences?state=active&limit=1000')).body as { silences: Array<{ id: string }>; next_offset: number | null };
+    const all = (await call('GET', '/v1/silences?state=active&limit=1000')).body as { silences: Array<{ id: string }>; next: string | null };
     expect(all.silences.length).toBeGreaterThanOrEqual(3);
+    expect(all.next).toBeNull();
     const seen: string[] = [];
-    for (let offset: number | null = 0; offset !== null; ) {
-      const p = (await call('GET', `/v1/silences?state=active&limit=2&offset=${offset}`)).body as { silences: Array<{ id: string }>; limit: number; offset: number; next_offset: number | null };
-      expect(p).toMatchObject({ limit: 2, offset });
+    let added = false;
+    for (let cursor: string | null | undefined; cursor !== null; ) {
+      const p = (await call('GET', `/v1/silences?state=active&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as { silences: Array<{ id: string }>; limit: number; next: string | null };
+      expect(p.limit).toBe(2);
       seen.push(...p.silences.map((x) => x.id));
-      offset = p.next_offset;
+      cursor = p.next;
+      if (!added) {
+        // A newer silence lands between two page requests: it is not on a later page, and nothing is seen twice.
+        expect((await call('POST', '/v1/silences', { matchers: ['feature="late"'], duration: '1h', created_by: 'pager', comment: 'late' })).status).toBe(201);
+        added = true;
+      }
     }
     expect(seen).toEqual(all.silences.map((x) => x.id));
     const bad = await call('GET', '/v1/silences?limit=5000&colour=red');
     expect(bad.status).toBe(400);
-    expect(bad.body.details).toEqual(expect.arrayContaining([expect.stringMatching(/^limit: /), 'colour: unknown key']));
+    expect(bad.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ parameter: 'limit' }), { detail: 'unknown key', parameter: 'colour' }]));
+    expect((await call('GET', '/v1/silences?state=expired&cursor=' + encodeURIComponent(all.next ?? 'bm9wZQ'))).status).toBe(400);
   });
 });
 

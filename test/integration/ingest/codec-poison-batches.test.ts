@@ -107,7 +107,7 @@ describe(`undecodable record batches against Kafka ${kafkaVersion()}`, () => {
     // The dead letter holds the batch as stored (compressed), not the 8 MB.
     expect(Number(dead[0]!.bytes)).toBeGreaterThan(0);
     expect(Number(dead[0]!.bytes)).toBeLessThan(64 * 1024);
-    expect(await h.metric('driftwatch_ingest_undecodable_batches_total', { cause: 'too_large', codec: 'zstd' })).toBe(1);
+    expect(await h.metric('driftwatch_ingest_undecodable_batches_total', { reason: 'too_large', codec: 'zstd' })).toBe(1);
     expect(await h.metric('driftwatch_ingest_dead_lettered_total', { reason: 'undecodable_batch' })).toBe(1);
     await harness?.stop();
     harness = null;
@@ -171,6 +171,6 @@ describe(`undecodable record batches against Kafka ${kafkaVersion()}`, () => {
       });
     }
     expect(await h.metric('driftwatch_ingest_undecodable_batches_total')).toBe(damaged.length);
-    expect(await h.metric('driftwatch_ingest_undecodable_batches_total', { cause: 'checksum' })).toBe(2);
+    expect(await h.metric('driftwatch_ingest_undecodable_batches_total', { reason: 'checksum' })).toBe(2);
   });
 });

@@ -98,7 +98,7 @@ describe('HTTP ingest: idempotent and fast', () => {
     expect(again).toMatchObject({ status: 200, body: first.body });
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     const other = await post('/v1/predictions', ndjson(events('idem', 100, 2)), { 'idempotency-key': 'req-1' });
-    expect(other).toMatchObject({ status: 422, body: { details: { code: 'DW_INGEST_IDEMPOTENCY_KEY', reason: 'mismatch' } } });
+    expect(other).toMatchObject({ status: 422, body: { code: 'DW_INGEST_IDEMPOTENCY_KEY', reason: 'mismatch' } });
     // The key is per route.
     expect((await post('/v1/labels', JSON.stringify({ event_id: 'idem-0', model: 'fraud', label: 1, ts: new Date().toISOString() }), { 'idempotency-key': 'req-1' })).status).toBe(200);
     expect((await post('/v1/predictions', body, { 'idempotency-key': 'has space' })).status).toBe(400);
@@ -111,7 +111,7 @@ describe('HTTP ingest: idempotent and fast', () => {
       const body = ndjson(events('busy', 0, 10));
       const [a, b] = await Promise.all([post('/v1/predictions', body, { 'idempotency-key': 'busy-1' }), new Promise((r) => setTimeout(r, 150)).then(() => post('/v1/predictions', body, { 'idempotency-key': 'busy-1' }))]);
       expect(a.status).toBe(200);
-      expect(b).toMatchObject({ status: 409, body: { details: { reason: 'in_progress' } } });
+      expect(b).toMatchObject({ status: 409, body: { reason: 'in_progress' } });
       expect(b.headers.get('retry-after')).toBe('1');
     } finally {
       switches.insertDelayMs = 0;
@@ -169,7 +169,7 @@ describe('HTTP ingest: idempotent and fast', () => {
     try {
       // More than spool_max_bytes (1 MiB) in one request.
       const answer = await post('/v1/predictions', body);
-      expect(answer).toMatchObject({ status: 503, body: { details: { code: 'DW_INGEST_SPOOL_FAILED' } } });
+      expect(answer).toMatchObject({ status: 503, body: { code: 'DW_INGEST_SPOOL_FAILED' } });
       expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     } finally {
       switches.failInserts = false;

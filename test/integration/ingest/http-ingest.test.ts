@@ -61,15 +61,16 @@ describe('HTTP ingest', () => {
     const lines = [JSON.stringify(predictionEvent(1, { prefix: 'mixed' })), '{"event_id":"x","model":"m"}', 'not json', JSON.stringify({ ...predictionEvent(2, { prefix: 'mixed' }), features: { a: [1] } })];
     const r = await post('/v1/predictions', lines.join('\n'), 'application/x-ndjson');
     expect(r.status).toBe(400);
-    const details = r.body.details as { errors: Array<Record<string, unknown>>; invalid: number; total: number };
-    expect(details).toMatchObject({ invalid: 3, total: 4 });
+    // RFC 9457 problem details: the per-event list and counts are members of the problem.
+    const details = r.body as { errors: Array<Record<string, unknown>>; invalid: number; total: number };
+    expect(details).toMatchObject({ code: 'DW_INGEST_INVALID_EVENT', status: 400, invalid: 3, total: 4 });
     expect(details.errors).toEqual([
       expect.objectContaining({ index: 1, event_id: 'x', reason: 'missing_field', code: 'DW_INGEST_INVALID_EVENT' }),
       expect.objectContaining({ index: 2, reason: 'invalid_json' }),
       expect.objectContaining({ index: 3, event_id: 'mixed-2', reason: 'wrong_type' }),
     ]);
     expect(await count("SELECT count() AS c FROM predictions WHERE startsWith(event_id, 'mixed-')")).toBe(0);
-    expect((await post('/v1/predictions', '{"oops"', 'application/json')).body).toMatchObject({ details: { reason: 'invalid_json' } });
+    expect((await post('/v1/predictions', '{"oops"', 'application/json')).body).toMatchObject({ reason: 'invalid_json' });
   });
 
   it('answers 413 above the body limit', async () => {
@@ -86,7 +87,7 @@ describe('HTTP ingest', () => {
     const refused = await post('/v1/predictions', batch('refused'), 'application/json');
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(refused.body).toMatchObject({ details: { code: 'DW_INGEST_BUFFER_FULL' } });
+    expect(refused.body).toMatchObject({ code: 'DW_INGEST_BUFFER_FULL', status: 503 });
     switches.failInserts = false;
     expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(await count("SELECT count() AS c FROM predictions WHERE startsWith(event_id, 'wait')")).toBe(1_000);

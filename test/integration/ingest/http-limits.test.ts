@@ -111,8 +111,8 @@ describe('HTTP ingest limits', () => {
         ['empty.json', 'application/json'],
       ] as const) {
         const r = await healthzDuring(() => curlPost('/v1/predictions', join(tmp.path, file), ct));
-        console.log(`60 MB of {} (${file}): ${r.result.status} ${String(r.result.body.error)}; slowest /healthz ${r.worstMs.toFixed(1)} ms, longest event-loop block ${r.loopBlockMs.toFixed(1)} ms; peak RSS ${r.peakRssMb.toFixed(0)} MB (from ${rss0.toFixed(0)})`);
-        expect(r.result).toMatchObject({ status: 413, body: { details: { reason: 'oversize' } } });
+        console.log(`60 MB of {} (${file}): ${r.result.status} ${String(r.result.body.detail)}; slowest /healthz ${r.worstMs.toFixed(1)} ms, longest event-loop block ${r.loopBlockMs.toFixed(1)} ms; peak RSS ${r.peakRssMb.toFixed(0)} MB (from ${rss0.toFixed(0)})`);
+        expect(r.result).toMatchObject({ status: 413, body: { reason: 'oversize' } });
         expect(r.worstMs).toBeLessThan(HEALTHZ_BOUND_MS);
         expect(r.peakRssMb - rss0).toBeLessThan(512);
       }
@@ -158,7 +158,7 @@ describe('HTTP ingest limits', () => {
   it('caps the events of one request (413) and stores none of them', async () => {
     const over = Array.from({ length: 100_001 }, (_, i) => JSON.stringify({ event_id: `cap-${i}`, model: 'm', ts: new Date().toISOString() })).join('\n');
     const r = await post('/v1/predictions', over, { 'content-type': 'application/x-ndjson' });
-    expect(r).toMatchObject({ status: 413, body: { details: { code: 'DW_INGEST_INVALID_MESSAGE', reason: 'oversize' } } });
+    expect(r).toMatchObject({ status: 413, body: { code: 'DW_INGEST_INVALID_MESSAGE', reason: 'oversize' } });
     expect(await count("SELECT count() AS c FROM predictions WHERE startsWith(event_id, 'cap-')")).toBe(0);
   });
 
@@ -184,7 +184,7 @@ describe('HTTP ingest limits', () => {
     const big = { ...freshEvent(1, 'huge'), features: { pad: 'x'.repeat(70 * 1024) } };
     const r = await post('/v1/predictions', JSON.stringify([freshEvent(0, 'huge'), big]), { 'content-type': 'application/json' });
     expect(r.status).toBe(400);
-    expect(r.body.details).toMatchObject({ invalid: 1, errors: [{ index: 1, reason: 'oversize' }] });
+    expect(r.body).toMatchObject({ invalid: 1, errors: [{ index: 1, reason: 'oversize' }] });
   });
 
   it('answers the Arrow streams that used to crash the process with 400 invalid_arrow, promptly', async () => {
@@ -193,7 +193,7 @@ describe('HTTP ingest limits', () => {
     for (const name of crashing) {
       const t0 = performance.now();
       const r = await post('/v1/predictions', readFileSync(join(FIXTURES, name)), { 'content-type': 'application/vnd.apache.arrow.stream' });
-      expect(r, name).toMatchObject({ status: 400, body: { details: { reason: 'invalid_arrow' } } });
+      expect(r, name).toMatchObject({ status: 400, body: { reason: 'invalid_arrow' } });
       expect(performance.now() - t0).toBeLessThan(1000);
     }
     // And Arrow still works.
@@ -213,10 +213,10 @@ describe('HTTP ingest limits', () => {
       const body = [good, bad].map((e) => JSON.stringify(e)).join('\n');
       expect(body).toMatch(/\\ud[89a-f]/);
       const r = await post('/v1/predictions', body, { 'content-type': 'application/x-ndjson' });
-      expect(r).toMatchObject({ status: 400, body: { details: { invalid: 1, errors: [{ index: 1, reason: 'invalid_unicode', code: 'DW_INGEST_INVALID_EVENT' }] } } });
+      expect(r).toMatchObject({ status: 400, body: { invalid: 1, errors: [{ index: 1, reason: 'invalid_unicode', code: 'DW_INGEST_INVALID_EVENT' }] } });
     }
     const label = await post('/v1/labels', JSON.stringify({ event_id: 'sur-1', model: 'fraud', label: 'ok\ud800', ts: new Date().toISOString() }));
-    expect(label.body).toMatchObject({ details: { errors: [{ reason: 'invalid_unicode' }] } });
+    expect(label.body).toMatchObject({ errors: [{ reason: 'invalid_unicode' }] });
     // A well-formed pair (an emoji) is fine and stored as sent.
     const emoji = await post('/v1/predictions', JSON.stringify({ ...freshEvent(9, 'sur'), features: { mood: '🚀' } }));
     expect(emoji.status).toBe(200);
@@ -234,9 +234,9 @@ describe('HTTP ingest limits', () => {
   it('refuses events older than the retention window (400 expired) instead of storing them for deletion', async () => {
     const old = { ...freshEvent(1, 'old'), ts: new Date(Date.now() - 3651 * 86_400_000).toISOString() };
     const r = await post('/v1/predictions', JSON.stringify([freshEvent(0, 'old'), old]));
-    expect(r).toMatchObject({ status: 400, body: { details: { errors: [{ index: 1, reason: 'expired', message: expect.stringContaining('ttl_days = 3650') }] } } });
+    expect(r).toMatchObject({ status: 400, body: { errors: [{ index: 1, reason: 'expired', message: expect.stringContaining('ttl_days = 3650') }] } });
     const label = await post('/v1/labels', JSON.stringify({ event_id: 'x', model: 'fraud', label: 1, ts: Date.now() - 4000 * 86_400_000 }));
-    expect(label.body).toMatchObject({ details: { errors: [{ reason: 'expired' }] } });
+    expect(label.body).toMatchObject({ errors: [{ reason: 'expired' }] });
     expect(await count("SELECT count() AS c FROM predictions WHERE startsWith(event_id, 'old-')")).toBe(0);
   });
 });

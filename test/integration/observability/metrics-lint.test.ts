@@ -23,7 +23,8 @@ describe('/metrics', () => {
       const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(res.status).toBe(200);
       const text = await res.text();
-      expect(text).toContain('driftwatch_drift_score{model="fraud",version="v1",feature="amount",metric="psi"} 0.3');
+      expect(text).toContain('driftwatch_drift_score{model="fraud",version="v1",detector="drift",segment="",feature="amount",metric="psi"} 0.3');
+      expect(text).toContain('driftwatch_drift_status{model="fraud",version="v1",detector="drift",segment="",feature="amount",metric="psi",status="alert"} 1');
       const check = spawnSync(PROMTOOL_BIN, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect(check.error).toBeUndefined();
       expect(check.stdout + check.stderr).toBe('');
