@@ -4,7 +4,7 @@
 // receiver, rule -> action) are checked here so a typo fails at start with
 // its path instead of dropping alerts at 3 a.m.
 import { z } from 'zod';
-import { secretFile, secretRef, type Secret } from '../src/core/config/secret.ts';
+import { Secret, secretFile, secretRef } from '../src/core/config/secret.ts';
 import { parseMatcher, type Matcher } from './labels.ts';
 import { templateProblems } from './template.ts';
 
@@ -273,8 +273,10 @@ export const actionSchema = z
   })
   .superRefine((v, ctx) => {
     oneSecret(v, 'secret', ctx);
-    const s = (v.secret ?? v.secret_file) as Secret | undefined;
-    if (s && s.reveal().startsWith('whsec_') && !/^[A-Za-z0-9+/]+={0,2}$/.test(s.reveal().slice(6))) {
+    // A field that failed its own check (a literal secret) reaches here as its
+    // raw string: that field's issue is already reported.
+    const s: unknown = v.secret ?? v.secret_file;
+    if (s instanceof Secret && s.reveal().startsWith('whsec_') && !/^[A-Za-z0-9+/]+={0,2}$/.test(s.reveal().slice(6))) {
       ctx.addIssue({ code: 'custom', path: [v.secret ? 'secret' : 'secret_file'], message: 'a whsec_ secret must be followed by base64 (value not shown)' });
     }
   });

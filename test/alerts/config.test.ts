@@ -46,6 +46,12 @@ const valid = {
 };
 
 describe('alerts config', () => {
+  it('a literal action secret is a config error naming its path, not a crash', () => {
+    const out = problems({ ...valid, actions: [{ name: 'rollback', type: 'rollback', url: 'https://deploy.internal/hooks/rollback', secret: 'whsec_literal' }] });
+    expect(out.join('\n')).toMatch(/actions\[0\]\.secret: .*literal secrets are not accepted/);
+    expect(out.join('\n')).not.toContain('whsec_literal');
+  });
+
   it('accepts a full section and fills the defaults', () => {
     const cfg = parseConfig({ alerts: valid }).alerts;
     expect(cfg.rules[0]?.direction).toBe('above');
