@@ -3,6 +3,8 @@
 // halfway through), then
 // `driftwatch gate --model fraud --candidate v2 --baseline v1` on the same
 // data directory answers fail with the default policy and exits 1.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GateReport } from '../../detectors/gate/types.ts';
 import { tempDir } from '../../testkit/tmp.ts';
@@ -23,6 +25,16 @@ describe('driftwatch gate on the demo', { timeout: 600_000 }, () => {
       expect(g.samples.baseline).toBeGreaterThan(2 * g.samples.candidate);
       const failed = g.checks.filter((c) => c.decision === 'fail').map((c) => c.name);
       expect(failed).toEqual(expect.arrayContaining(['latency_p95_ratio', 'confidence_shift']));
+      // The gate command the demo prints runs as printed (it names the demo's data directory).
+      const printed = demo.stdout.split('\n').find((l) => / gate --model fraud /.test(l));
+      expect(printed).toMatch(/DRIFTWATCH_DATA_DIR=/);
+      let code = 0;
+      try {
+        execFileSync('bash', ['-c', printed!.replace(/#.*$/, '').trim()], { cwd: resolve(import.meta.dirname, '../..'), stdio: 'pipe', env: { ...process.env, DRIFTWATCH_KAFKA__ENABLED: 'false' }, timeout: 120_000 });
+      } catch (e) {
+        code = (e as { status?: number }).status ?? -1;
+      }
+      expect(code).toBe(1);
     } finally {
       dir.remove();
     }

@@ -8,7 +8,7 @@
 // `--exit`: a fast one-shot walkthrough over a few minutes of made-up
 // history (HTTP ingest, detectors run by hand), for tests.
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApp, type App } from '../../app.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -157,9 +157,11 @@ async function walk(app: App, { start, end, receiver, dataDir, release }: { star
   say();
   say('4. Look around (from another terminal while a daemon runs; `npm run demo` keeps one running):');
   say(`   open ${base}/`);
-  say(`   npx driftwatch versions compare --model fraud --a v1 --b v2 --window 1h`);
-  say(`   npx driftwatch gate --model fraud --candidate v2 --baseline v1      # the rollout gate: fail, exit 1`);
-  say(`   npx driftwatch sql "SELECT feature, round(max(value), 3) AS psi FROM drift_scores WHERE metric = 'psi' AND model_version = 'v2' GROUP BY feature ORDER BY psi DESC LIMIT 5"`);
+  // The CLI finds the demo's daemon (or store) through its data directory.
+  const cli = `DRIFTWATCH_DATA_DIR=${shellWord(relativeOrAbsolute(dataDir))} npx driftwatch`;
+  say(`   ${cli} versions compare --model fraud --a v1 --b v2 --window 1h`);
+  say(`   ${cli} gate --model fraud --candidate v2 --baseline v1      # the rollout gate: fail, exit 1`);
+  say(`   ${cli} sql "SELECT feature, round(max(value), 3) AS psi FROM drift_scores WHERE metric = 'psi' AND model_version = 'v2' GROUP BY feature ORDER BY psi DESC LIMIT 5"`);
   say();
   say('demo finished.');
   return EXIT.OK;
@@ -314,4 +316,15 @@ function untilSignal(run: Running, stopTraffic: () => Promise<void>, clock: () =
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** `dir` relative to the working directory when it is inside it (`./data/demo`), else absolute. */
+function relativeOrAbsolute(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? `./${rel}` : dir;
+}
+
+/** A path as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
