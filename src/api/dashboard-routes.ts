@@ -29,10 +29,10 @@ const range = z
 const end = z.iso.datetime({ offset: true }).optional();
 const name = z.string().min(1).max(512);
 
-const overviewQuery = z.strictObject({ range, end });
-const seriesQuery = z.strictObject({ model: name, range, end });
-const heatmapQuery = z.strictObject({ model: name, version: name, range, end, detector: name.optional() });
-const featureQuery = z.strictObject({ model: name, version: name, feature: name, run_id: name });
+export const overviewQuery = z.strictObject({ range, end });
+export const seriesQuery = z.strictObject({ model: name, range, end });
+export const heatmapQuery = z.strictObject({ model: name, version: name, range, end, detector: name.optional() });
+export const featureQuery = z.strictObject({ model: name, version: name, feature: name, run_id: name });
 
 /** Bucket lengths the time series may use, in seconds; the smallest giving at most MAX_BUCKETS wins. */
 const STEPS = [10, 30, 60, 300, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];

@@ -16,6 +16,8 @@ import type { Router } from '../core/http/router.ts';
 import { ROUTE_SCOPES } from '../http/scopes.ts';
 import { VERSION } from '../version.ts';
 import { importBodySchema, listQuery as baselinesQuery, uploadQuerySchema } from './baseline-routes.ts';
+import { gateHistoryQuery } from './dashboard-gate.ts';
+import { featureQuery, heatmapQuery, overviewQuery, seriesQuery } from './dashboard-routes.ts';
 import { backfillBody, detectBody } from './detect-routes.ts';
 import { flaggerBody, gateQuerySchema } from './gate-routes.ts';
 import { historyQuery, latestQuery, modelsQuery, runsQuery } from './read-routes.ts';
@@ -55,6 +57,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /v1/scores/history': { summary: 'Every score in a time range, newest first, superseded ones marked current: false.', query: historyQuery, ok: { 200: 'a page' }, page: { kind: 'cursor', items: 'items' } },
   'GET /v1/runs': { summary: 'Detector runs, newest window first.', query: runsQuery, ok: { 200: 'a page' }, page: { kind: 'cursor', items: 'items' } },
   'POST /v1/sql': { summary: 'Read-only SQL over driftwatch tables: {columns, rows, truncated}.', body: sqlBody, ok: { 200: 'the result' }, errors: [429] },
+  'GET /v1/dashboard/overview': { summary: "The dashboard's models and versions: status, traffic share, counts, first and last seen, the worst scores.", query: overviewQuery, ok: { 200: 'the overview' } },
+  'GET /v1/dashboard/timeseries': { summary: 'Per version and time bucket: predictions, error rate, latency p50/p95/p99.', query: seriesQuery, ok: { 200: 'the series' } },
+  'GET /v1/dashboard/heatmap': { summary: 'Feature x window of one version: PSI, PSI status, severity status, missing-share delta.', query: heatmapQuery, ok: { 200: 'the heatmap' } },
+  'GET /v1/dashboard/feature': { summary: 'One feature in one run: every score, the histograms, and the SQL that reproduces them.', query: featureQuery, ok: { 200: 'the feature' } },
+  'GET /v1/dashboard/gate': { summary: 'The newest rollout-gate verdicts recorded for a model (read only: asking the gate records a verdict).', query: gateHistoryQuery, ok: { 200: 'the verdicts' } },
   'GET /v1/versions/compare': { summary: 'Champion vs canary, every metric side by side.', query: compareQuerySchema, ok: { 200: 'the comparison' } },
   'POST /v1/detect': { summary: 'Run detectors now; no body (or {}) runs every detector.', body: detectBody, ok: { 200: 'the runs' } },
   'POST /v1/backfill': { summary: 'Run detectors over a past range.', body: backfillBody, ok: { 200: 'the runs' } },

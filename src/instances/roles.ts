@@ -38,14 +38,17 @@ export class InstanceRoles implements Component {
   constructor(config: Config, store: () => Store, logger: Logger, registry: Registry, opts: { contend?: Partial<Record<RoleName, boolean>> } = {}) {
     this.holder = config.instances.name ?? defaultHolder();
     const shared = config.clickhouse.url !== undefined;
-    const gauge = shared ? new Gauge({ name: 'driftwatch_instance_role', help: 'Roles this instance holds (1) or not (0) among instances sharing a ClickHouse server.', labelNames: ['role'], registers: [registry] }) : undefined;
+    // Exported in both modes so dashboards and the README's queries work the
+    // same: with the embedded store this process is the only one and holds every role.
+    const gauge = new Gauge({ name: 'driftwatch_instance_role', help: 'Roles this instance holds (1) or not (0) among instances sharing a ClickHouse server (always 1 with the embedded store).', labelNames: ['role'], registers: [registry] });
     for (const role of ROLES) {
       if (!shared) {
         this.#roles.set(role, sole(role));
+        gauge.set({ role }, 1);
         continue;
       }
       const lease = new LeaseRole({ role, store, ttlMs: parseDuration(config.instances.lease_ttl), holder: this.holder, logger: logger.child({ component: 'instances' }), gauge });
-      gauge?.set({ role }, 0);
+      gauge.set({ role }, 0);
       if (opts.contend?.[role] !== false) this.#leases.push(lease);
       this.#roles.set(role, lease);
     }
