@@ -8,6 +8,7 @@ import type { RefinedCell } from '../stats/ecdf-cells.ts';
 import { cellSql, type CellIndex } from './cell-index.ts';
 import { cellIndexBindings } from './histograms.ts';
 import type { LoadedSource, SourceColumn } from './source.ts';
+import { refineSummarySql, summaryOf, type RefineTarget, type SummaryRow } from './refine-sql.ts';
 import { finiteExpr, floatCol, num, QUERY_SETTINGS } from './sql.ts';
 
 export interface EcdfPair {
@@ -25,24 +26,39 @@ export interface ExactEcdf {
 export async function exactEcdf(store: Store, ref: LoadedSource, cur: LoadedSource, pairs: readonly EcdfPair[], signal?: AbortSignal): Promise<ExactEcdf[]> {
   if (pairs.length === 0) return [];
   const branches = pairs.flatMap((p, k) => [
-    `SELECT toUInt32(${k}) AS col, ${floatCol(p.ref.index)} AS v, toInt64(${p.nCur}) AS w FROM ${ref.table} WHERE ${finiteExpr(p.ref.kind, p.ref.index)}`,
-    `SELECT toUInt32(${k}) AS col, ${floatCol(p.cur.index)} AS v, toInt64(-${p.nRef}) AS w FROM ${cur.table} WHERE ${finiteExpr(p.cur.kind, p.cur.index)}`,
+    `SELECT toUInt32(${k}) AS col, ${floatCol(p.ref.index)} AS v, toInt64(${p.nCur}) AS w, toUInt64(${p.nRef}) AS n1, toUInt64(${p.nCur}) AS n2 FROM ${ref.table} WHERE ${finiteExpr(p.ref.kind, p.ref.index)}`,
+    `SELECT toUInt32(${k}) AS col, ${floatCol(p.cur.index)} AS v, toInt64(-${p.nRef}) AS w, toUInt64(${p.nRef}) AS n1, toUInt64(${p.nCur}) AS n2 FROM ${cur.table} WHERE ${finiteExpr(p.cur.kind, p.cur.index)}`,
   ]);
-  const sql = `SELECT col, toString(max(abs(cs))) AS dnum, sum(abs(cs) * (nv - v)) AS area FROM (
+  // The area in two forms: plain, and from half-scale gaps over D's fractions (which cannot overflow); the
+  // second is used only when the first overflowed (values of both signs near the largest double).
+  const sql = `SELECT col, toString(max(abs(cs))) AS dnum, sum(abs(cs) * (nv - v)) AS area, sum(abs(cs) / (toFloat64(n1) * n2) * (nv * 0.5 - v * 0.5)) AS half FROM (
     SELECT col, v,
       sum(w) OVER (PARTITION BY col ORDER BY v ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cs,
-      leadInFrame(v) OVER (PARTITION BY col ORDER BY v ASC ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS nv
-    FROM (SELECT col, v, sum(w) AS w FROM (${branches.join(' UNION ALL ')}) GROUP BY col, v)
+      leadInFrame(v) OVER (PARTITION BY col ORDER BY v ASC ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS nv, n1, n2
+    FROM (SELECT col, v, sum(w) AS w, any(n1) AS n1, any(n2) AS n2 FROM (${branches.join(' UNION ALL ')}) GROUP BY col, v)
   ) GROUP BY col`;
   // The last value of each column has cs = n_ref*n_cur - n_cur*n_ref = 0, so its (meaningless) nv adds nothing.
-  const rows = await store.query<{ col: number; dnum: string; area: number }>(sql, { settings: QUERY_SETTINGS, signal });
+  const rows = await store.query<{ col: number; dnum: string; area: number | null; half: number | null }>(sql, { settings: QUERY_SETTINGS, signal });
   const out: ExactEcdf[] = pairs.map(() => ({ dNumerator: 0, wasserstein: 0 }));
   for (const r of rows) {
     const k = num(r.col);
     const p = pairs[k] as EcdfPair;
-    out[k] = { dNumerator: Number(r.dnum), wasserstein: num(r.area) / p.nRef / p.nCur };
+    out[k] = { dNumerator: Number(r.dnum), wasserstein: areaToWasserstein(r.area, r.half, p.nRef, p.nCur) };
   }
   return out;
+}
+
+/**
+ * Wasserstein from the engine's two sums: Σ |a n2 - b n1| Δv (exact up to
+ * rounding, but it overflows near the largest double, and the engine then
+ * writes inf or null) and Σ |F_ref - F_cur| Δv/2 (never overflows). A true
+ * distance beyond the largest double is reported as the largest double.
+ */
+export function areaToWasserstein(area: number | string | null, half: number | string | null, n1: number, n2: number): number {
+  const a = area === null ? Number.NaN : num(area) / n1 / n2;
+  if (Number.isFinite(a)) return a;
+  const w = 2 * num(half ?? Number.NaN);
+  return Number.isFinite(w) ? w : Number.MAX_VALUE;
 }
 
 /** One row of a refinement query: a distinct value of a cell with its count per side. */
@@ -73,9 +89,13 @@ export interface RefineRequest {
   index: CellIndex;
   /** Cell indexes j: the open intervals (grid[j], grid[j+1]). */
   cells: readonly number[];
+  /** Per requested cell, the running numerator at its start (after the values equal to grid[j]). */
+  starts: readonly number[];
+  /** The column's arithmetic scale (stats/ecdf-cells.ts arithmeticScale). */
+  scale: number;
 }
 
-/** Distinct values with per-side counts strictly inside the requested cells (grid[j], grid[j+1]). */
+/** The engine's exact walk inside the requested cells (grid[j], grid[j+1]) of large columns. */
 export async function refineCells(store: Store, ref: LoadedSource, cur: LoadedSource, reqs: readonly RefineRequest[], signal?: AbortSignal): Promise<Array<Map<number, RefinedCell>>> {
   const active = reqs.map((r, k) => ({ r, k })).filter(({ r }) => r.cells.length > 0);
   const out = reqs.map(() => new Map<number, RefinedCell>());
@@ -83,10 +103,14 @@ export async function refineCells(store: Store, ref: LoadedSource, cur: LoadedSo
   const params: Record<string, unknown> = {};
   const withs: string[] = [];
   const branches: string[] = [];
+  const targets: RefineTarget[] = [];
   for (const { r, k } of active) {
     cellIndexBindings(k, r.index, params, withs);
     params[`j${k}`] = [...r.cells];
     withs.push(`{j${k}:Array(UInt32)} AS J${k}`);
+    r.cells.forEach((j, i) =>
+      targets.push({ key: k * CELL_KEY + j, s0: r.starts[i] as number, g0: r.index.grid[j] as number, g1: r.index.grid[j + 1] as number, nRef: r.pair.nRef, nCur: r.pair.nCur, scale: r.scale }),
+    );
     for (const [isRef, src, col] of [
       [1, ref, r.pair.ref],
       [0, cur, r.pair.cur],
@@ -94,17 +118,19 @@ export async function refineCells(store: Store, ref: LoadedSource, cur: LoadedSo
       const f = floatCol(col.index);
       const cell = cellSql(f, r.index, `T${k}`, `G${k}`);
       branches.push(
-        `SELECT toUInt32(${k}) AS col, toUInt32(${cell}) AS cell, ${f} AS v, toUInt8(${isRef}) AS is_ref FROM ${src.table} ` +
-          `WHERE ${finiteExpr(col.kind, col.index)} AND transform(cell, J${k}, arrayMap(x -> 1, J${k}), 0) = 1 AND ${f} > G${k}[cell + 1]`,
+        `SELECT toUInt64(${k}) * ${CELL_KEY} + toUInt64(${cell}) AS key, ${f} AS v, toUInt8(${isRef}) AS is_ref FROM ${src.table} ` +
+          `WHERE ${finiteExpr(col.kind, col.index)} AND has(J${k}, toUInt32(${cell})) AND ${f} > G${k}[${cell} + 1]`,
       );
     }
   }
-  const sql = `WITH ${withs.join(', ')} SELECT col, cell, v, toFloat64(countIf(is_ref = 1)) AS r, toFloat64(countIf(is_ref = 0)) AS c
-    FROM (${branches.join(' UNION ALL ')}) GROUP BY col, cell, v ORDER BY col, cell, v`;
-  const rows = await store.query<RefinedRow>(sql, { params, settings: QUERY_SETTINGS, signal });
-  const acc = groupRefinedRows(rows);
-  for (const { r, k } of active) {
-    for (const j of r.cells) out[k]?.set(j, acc.get(`${k}:${j}`) ?? { values: [], ref: [], cur: [] });
+  const q = refineSummarySql(branches.join(' UNION ALL '), targets);
+  const rows = await store.query<SummaryRow>(`WITH ${withs.join(', ')} ${q.sql}`, { params: { ...params, ...q.params }, settings: QUERY_SETTINGS, signal });
+  for (const row of rows) {
+    const key = num(row.key);
+    out[Math.floor(key / CELL_KEY)]?.set(key % CELL_KEY, summaryOf(row));
   }
   return out;
 }
+
+/** Keys of (column, cell) in refinement queries: column * CELL_KEY + cell. */
+export const CELL_KEY = 4_294_967_296;

@@ -16,6 +16,8 @@ export interface BinRequest {
 export interface CellRequest {
   col: SourceColumn;
   index: CellIndex;
+  /** Offsets are summed times this power of two (stats/ecdf-cells.ts arithmeticScale), so they cannot overflow. */
+  scale?: number;
 }
 
 /** Params and WITH clauses binding a cell index's constant arrays as T<k> (lookup) and G<k> (grid + sentinel). */
@@ -49,7 +51,8 @@ export async function numericHistograms(store: Store, src: LoadedSource, bins: r
     // strictly inside (g_j, g_j+1) and sums their offsets from g_j.
     inner.push(`${cellSql(f, c.index, `T${k}`, `G${k}`)} AS cell${k}`, `G${k}[cell${k} + 1] AS low${k}`, `2 * cell${k} + (${f} > low${k}) AS slot${k}`);
     const fin = finiteExpr(c.col.kind, c.col.index);
-    outer.push(`countResampleIf(0, ${2 * K}, 1)(slot${k}, ${fin}) AS cc${k}`, `sumResampleIf(0, ${2 * K}, 1)(${f} - low${k}, slot${k}, ${fin}) AS cs${k}`);
+    const sc = floatLiteral(c.scale ?? 1);
+    outer.push(`countResampleIf(0, ${2 * K}, 1)(slot${k}, ${fin}) AS cc${k}`, `sumResampleIf(0, ${2 * K}, 1)(${f} * ${sc} - low${k} * ${sc}, slot${k}, ${fin}) AS cs${k}`);
   });
   const usedCols = [...new Set([...bins.map((b) => b.col.index), ...cells.map((c) => c.col.index)])].map(floatCol);
   const from = inner.length > 0 ? `(SELECT ${[...usedCols, ...inner].join(', ')} FROM ${src.table})` : src.table;

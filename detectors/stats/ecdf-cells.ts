@@ -27,6 +27,27 @@ export interface CellInput {
   grid: ArrayLike<number>;
   ref: CellSide;
   cur: CellSide;
+  /**
+   * A power of two the arithmetic runs at (innerOffsetSum is already
+   * multiplied by it): 1, or 2^-64 for columns with values near the largest
+   * double, so no difference, sum or product of values can overflow.
+   */
+  scale?: number;
+}
+
+/** The scale cell arithmetic runs at for values within [min, max]: 2^-64 when either is near the largest double. */
+export function arithmeticScale(min: number, max: number): number {
+  return Math.max(Math.abs(min), Math.abs(max)) >= 2 ** 960 ? 2 ** -64 : 1;
+}
+
+/** Every cell that could still change D (its bound above the known D) or Wasserstein (the difference may change sign inside). */
+export function cellsToRefine(c: CellInput, s: CellScan): number[] {
+  const out: number[] = [];
+  for (let j = 0; j + 1 < c.grid.length; j++) {
+    if ((c.ref.inner[j] as number) + (c.cur.inner[j] as number) === 0) continue;
+    if ((s.dBoundNumerator[j] as number) > s.dKnownNumerator || s.straddles[j]) out.push(j);
+  }
+  return out;
 }
 
 export interface CellScan {
@@ -79,11 +100,20 @@ export function scanCells(c: CellInput): CellScan {
   return { n1, n2, atOrBelowRef: A, atOrBelowCur: B, dKnownNumerator: known, dBoundNumerator: bound, straddles };
 }
 
-/** Distinct values inside one cell (strictly between g_j and g_j+1), ascending, with per-side counts. */
-export interface RefinedCell {
-  values: ArrayLike<number>;
-  ref: ArrayLike<number>;
-  cur: ArrayLike<number>;
+/**
+ * A refined cell: either its distinct values (strictly between g_j and
+ * g_j+1, ascending, with per-side counts), or the engine's summary of the
+ * exact walk through them (RefinedSummary).
+ */
+export type RefinedCell = { values: ArrayLike<number>; ref: ArrayLike<number>; cur: ArrayLike<number> } | RefinedSummary;
+
+/** The exact walk through a cell's inner values, done by the engine (compare/refine-sql.ts). */
+export interface RefinedSummary {
+  /** Highest and lowest running sum of (+n_cur per reference value, -n_ref per current value) inside the cell, from 0 at its start. */
+  hi: number;
+  lo: number;
+  /** Σ |S| Δv * scale over the cell (S the running numerator a n_cur - b n_ref), from g_j to g_j+1. */
+  area: number;
 }
 
 /**
@@ -126,24 +156,32 @@ export interface CellEcdf {
 export function ecdfFromCells(c: CellInput, s: CellScan, refined: ReadonlyMap<number, RefinedCell>): CellEcdf {
   const { n1, n2 } = s;
   const k = c.grid.length;
+  const sc = c.scale ?? 1;
   let d = s.dKnownNumerator;
+  // Areas in scaled units (fractions of F times scaled value gaps): nothing here can overflow.
   let area = 0;
   let areaError = 0;
   const unrefinedBounds: number[] = [];
   for (let j = 0; j + 1 < k; j++) {
-    const g0 = c.grid[j] as number;
-    const g1 = c.grid[j + 1] as number;
+    const g0 = (c.grid[j] as number) * sc;
+    const g1 = (c.grid[j + 1] as number) * sc;
     const w = g1 - g0;
     const a0 = s.atOrBelowRef[j] as number;
     const b0 = s.atOrBelowCur[j] as number;
     const r = refined.get(j);
+    if (r && 'area' in r) {
+      const s0 = a0 * n2 - b0 * n1;
+      d = Math.max(d, Math.abs(s0 + r.hi), Math.abs(s0 + r.lo));
+      area += r.area / n1 / n2;
+      continue;
+    }
     if (r) {
       // Exact walk through the cell's distinct values.
       let a = a0;
       let b = b0;
       let x = g0;
       for (let i = 0; i < r.values.length; i++) {
-        const v = r.values[i] as number;
+        const v = (r.values[i] as number) * sc;
         area += Math.abs(a / n1 - b / n2) * (v - x);
         a += r.ref[i] as number;
         b += r.cur[i] as number;
@@ -175,7 +213,11 @@ export function ecdfFromCells(c: CellInput, s: CellScan, refined: ReadonlyMap<nu
   }
   let dError = 0;
   for (const bnd of unrefinedBounds) dError = Math.max(dError, bnd - d);
-  return { dNumerator: d, dErrorNumerator: dError, wasserstein: area, wassersteinErrorBound: areaError };
+  const unscale = (x: number): number => {
+    const v = x / sc;
+    return Number.isFinite(v) ? v : Number.MAX_VALUE;
+  };
+  return { dNumerator: d, dErrorNumerator: dError, wasserstein: unscale(area), wassersteinErrorBound: unscale(areaError) };
 }
 
 /** Cell aggregates computed in memory (tests, and the reference the SQL is held to). */
