@@ -23,11 +23,20 @@ export interface ExactEcdf {
   wasserstein: number;
 }
 
-export async function exactEcdf(store: Store, ref: LoadedSource, cur: LoadedSource, pairs: readonly EcdfPair[], signal?: AbortSignal): Promise<ExactEcdf[]> {
-  if (pairs.length === 0) return [];
-  const branches = pairs.flatMap((p, k) => [
-    `SELECT toUInt32(${k}) AS col, ${floatCol(p.ref.index)} AS v, toInt64(${p.nCur}) AS w, toUInt64(${p.nRef}) AS n1, toUInt64(${p.nCur}) AS n2 FROM ${ref.table} WHERE ${finiteExpr(p.ref.kind, p.ref.index)}`,
-    `SELECT toUInt32(${k}) AS col, ${floatCol(p.cur.index)} AS v, toInt64(-${p.nRef}) AS w, toUInt64(${p.nRef}) AS n1, toUInt64(${p.nCur}) AS n2 FROM ${cur.table} WHERE ${finiteExpr(p.cur.kind, p.cur.index)}`,
+/** One column's two sides for the exact walk: SQL selecting its finite values as `v` (-0 already folded into 0). */
+export interface WalkColumn {
+  ref: string;
+  cur: string;
+  nRef: number;
+  nCur: number;
+}
+
+/** The exact ECDF walk over every distinct value of each column, in one query (shared by compare and the drift detector). */
+export async function exactWalk(store: Store, cols: readonly WalkColumn[], o: { params?: Record<string, unknown>; settings?: Record<string, string | number>; signal?: AbortSignal } = {}): Promise<ExactEcdf[]> {
+  if (cols.length === 0) return [];
+  const branches = cols.flatMap((c, k) => [
+    `SELECT toUInt32(${k}) AS col, v, toInt64(${c.nCur}) AS w, toUInt64(${c.nRef}) AS n1, toUInt64(${c.nCur}) AS n2 FROM (${c.ref})`,
+    `SELECT toUInt32(${k}) AS col, v, toInt64(-${c.nRef}) AS w, toUInt64(${c.nRef}) AS n1, toUInt64(${c.nCur}) AS n2 FROM (${c.cur})`,
   ]);
   // The area in two forms: plain, and from half-scale gaps over D's fractions (which cannot overflow); the
   // second is used only when the first overflowed (values of both signs near the largest double).
@@ -38,14 +47,27 @@ export async function exactEcdf(store: Store, ref: LoadedSource, cur: LoadedSour
     FROM (SELECT col, v, sum(w) AS w, any(n1) AS n1, any(n2) AS n2 FROM (${branches.join(' UNION ALL ')}) GROUP BY col, v)
   ) GROUP BY col`;
   // The last value of each column has cs = n_ref*n_cur - n_cur*n_ref = 0, so its (meaningless) nv adds nothing.
-  const rows = await store.query<{ col: number; dnum: string; area: number | null; half: number | null }>(sql, { settings: QUERY_SETTINGS, signal });
-  const out: ExactEcdf[] = pairs.map(() => ({ dNumerator: 0, wasserstein: 0 }));
+  const rows = await store.query<{ col: number; dnum: string; area: number | null; half: number | null }>(sql, {
+    ...(o.params ? { params: o.params } : {}),
+    settings: o.settings ?? QUERY_SETTINGS,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const out: ExactEcdf[] = cols.map(() => ({ dNumerator: 0, wasserstein: 0 }));
   for (const r of rows) {
     const k = num(r.col);
-    const p = pairs[k] as EcdfPair;
-    out[k] = { dNumerator: Number(r.dnum), wasserstein: areaToWasserstein(r.area, r.half, p.nRef, p.nCur) };
+    const c = cols[k] as WalkColumn;
+    out[k] = { dNumerator: Number(r.dnum), wasserstein: areaToWasserstein(r.area, r.half, c.nRef, c.nCur) };
   }
   return out;
+}
+
+export function exactEcdf(store: Store, ref: LoadedSource, cur: LoadedSource, pairs: readonly EcdfPair[], signal?: AbortSignal): Promise<ExactEcdf[]> {
+  const side = (src: LoadedSource, col: SourceColumn): string => `SELECT ${floatCol(col.index)} AS v FROM ${src.table} WHERE ${finiteExpr(col.kind, col.index)}`;
+  return exactWalk(
+    store,
+    pairs.map((p) => ({ ref: side(ref, p.ref), cur: side(cur, p.cur), nRef: p.nRef, nCur: p.nCur })),
+    signal ? { signal } : {},
+  );
 }
 
 /**

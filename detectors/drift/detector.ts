@@ -36,7 +36,7 @@ import type { CategoricalFeatureReport, NumericFeatureReport } from '../report/t
 import type { ScoreRow, ScoreStatus, TimeWindow } from '../../src/core/score.ts';
 import type { BaselineConfig, DriftJobConfig, DriftThresholds } from './config.ts';
 import { num } from '../compare/sql.ts';
-import { atCellLowSql, cellSql, columnCells, DRIFT_SETTINGS, FIRST_VALUE_CELL, numericAggregates, SIDES, type NumericColumn, type Side } from './numeric.ts';
+import { atCellLowSql, cellOffsetSql, cellSql, columnCells, DRIFT_SETTINGS, FIRST_VALUE_CELL, numericAggregates, SIDES, type NumericColumn, type Side } from './numeric.ts';
 import { sideSql, type Segment, type SideSpec, type SideSql } from './sides.ts';
 
 export interface DriftRunContext {
@@ -59,7 +59,8 @@ export interface DriftOptions {
   thresholds: DriftThresholds;
   minSamples: number;
   exactLimit?: number;
-  refineBudget?: number;
+  /** Walk large columns' cells exactly (default true; tests turn it off to check the error bounds). */
+  refine?: boolean;
 }
 
 /** Categories listed in a row's details (the most frequent); counts of the rest are summed. */
@@ -252,14 +253,14 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
   // Cells of confidence and prediction_num (numeric.ts), per live side.
   const predCellBranches = SIDES.filter(live).flatMap((s) =>
     (['confidence', 'prediction_num'] as const).map(
-      (x) => `SELECT '${s}' AS side, '${x}' AS col, ${cellSql('v')} AS cell, toFloat64(count()) AS c, toFloat64(countIf(${atCellLowSql('v')})) AS e, sum(v) AS s
-      FROM (SELECT assumeNotNull(${x}) AS v FROM predictions WHERE ${sides[s].predictions as string} AND ${finite(x)}) GROUP BY cell`,
+      (x) => `SELECT '${s}' AS side, '${x}' AS col, ${cellSql('v')} AS cell, toFloat64(count()) AS c, toFloat64(countIf(${atCellLowSql('v')})) AS e, sum(${cellOffsetSql('v')}) AS s
+      FROM (SELECT assumeNotNull(${x}) + 0. AS v FROM predictions WHERE ${sides[s].predictions as string} AND ${finite(x)}) GROUP BY cell`,
     ),
   );
   // One pass per side over the long table: per feature, its kinds and the cells of its finite numbers.
   const cellsOf = (s: Side, feature: string | null): string =>
-    `SELECT '${s}' AS side, ${feature ?? 'feature'} AS feature, cell, toFloat64(count()) AS c, toFloat64(countIf(at_low)) AS e, sum(value_num) AS s
-    FROM (SELECT feature, value_num, ${KIND_CELL} AS cell, kind = 'number' AND isFinite(value_num) AND ${atCellLowSql('value_num')} AS at_low
+    `SELECT '${s}' AS side, ${feature ?? 'feature'} AS feature, cell, toFloat64(count()) AS c, toFloat64(countIf(at_low)) AS e, sum(if(kind = 'number' AND isFinite(value_num), ${cellOffsetSql('value_num')}, 0)) AS s
+    FROM (SELECT feature, value_num, kind, ${KIND_CELL} AS cell, kind = 'number' AND isFinite(value_num) AND ${atCellLowSql('value_num')} AS at_low
           FROM ${sides[s].valuesTable} WHERE ${sides[s].values}${feature ? ` AND feature = ${feature}` : ''})
     GROUP BY ${feature ? '' : 'feature, '}cell`;
   const featureCells = async (): Promise<Array<CellRow & { side: Side; feature: string }>> => {
@@ -336,7 +337,7 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
       nRef: pr?.fin ?? 0,
       nCur: pc?.fin ?? 0,
       cells: columnCells({ ref: pr?.cells ?? [], cur: pc?.cells ?? [] }),
-      branch: (s) => `SELECT value_num AS v FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND feature = {f${i}:String} AND kind = 'number' AND isFinite(value_num)`,
+      branch: (s) => `SELECT value_num + 0. AS v FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND feature = {f${i}:String} AND kind = 'number' AND isFinite(value_num)`,
     });
   });
   const bothLive = live('ref') && live('cur');
@@ -347,7 +348,7 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
     nRef: pRef ? num(pRef[`${pref}_n`]) : 0,
     nCur: pCur ? num(pCur[`${pref}_n`]) : 0,
     cells: columnCells({ ref: predCells.ref.get(expr) ?? [], cur: predCells.cur.get(expr) ?? [] }),
-    branch: (s) => `SELECT assumeNotNull(${expr}) AS v FROM predictions WHERE ${sides[s].predictions as string} AND ${finite(expr)}`,
+    branch: (s) => `SELECT assumeNotNull(${expr}) + 0. AS v FROM predictions WHERE ${sides[s].predictions as string} AND ${finite(expr)}`,
   });
   const CONF_ID = numericNames.length;
   const PRED_ID = numericNames.length + 1;
@@ -358,7 +359,7 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
   if (doPrediction && regressor) cols.push(predCol(PRED_ID, 'prediction_num', 'pn'));
 
   const allParams = { ...params, ...fParams };
-  const numOpts = { exactLimit: o.exactLimit ?? 200_000, params: allParams, ...(o.refineBudget !== undefined ? { refineBudget: o.refineBudget } : {}), ...(signal ? { signal } : {}) };
+  const numOpts = { exactLimit: o.exactLimit ?? 200_000, params: allParams, ...(o.refine !== undefined ? { refine: o.refine } : {}), ...(signal ? { signal } : {}) };
   const wantsDistributions = metrics.has('features') || doConfidence || (doPrediction && regressor);
   const numP = wantsDistributions ? numericAggregates(store, metrics.has('features') ? cols : cols.filter((x) => x.id >= CONF_ID), numOpts) : Promise.resolve(new Map());
 
@@ -377,7 +378,7 @@ async function compareOne(store: Store, o: DriftOptions, ctx: DriftRunContext, c
       if (withNumbers.length)
         catBranches.push(
           `SELECT side, pred, feature, toString(reinterpretAsFloat64(bits)) AS cat, n FROM (
-             SELECT '${s}' AS side, toUInt8(0) AS pred, feature, reinterpretAsUInt64(value_num) AS bits, toFloat64(count()) AS n
+             SELECT '${s}' AS side, toUInt8(0) AS pred, feature, reinterpretAsUInt64(value_num + 0.) AS bits, toFloat64(count()) AS n
              FROM ${sides[s].valuesTable} WHERE ${sides[s].values} AND kind = 'number' AND feature IN {cat_num_names:Array(String)} GROUP BY feature, bits)`,
         );
     }

@@ -21,21 +21,16 @@
 //     refined (their distinct values read back), with the row budget spent on
 //     the cells that matter most, so the bound always holds and is checked.
 import type { QueryParams, Store } from '../../src/core/store/store.ts';
+import { SIDES, type Side } from '../operational/sides.ts';
 import { uniqueEdges, DECILE_LEVELS } from '../stats/bins.ts';
-import { chooseRefinement, ecdfFromCells, scanCells, type CellInput, type CellSide, type RefinedCell } from '../stats/ecdf-cells.ts';
+import { arithmeticScale, cellsToRefine, ecdfFromCells, scanCells, type CellInput, type CellScan, type CellSide, type RefinedCell } from '../stats/ecdf-cells.ts';
 import { lerp, quantilePlan } from '../stats/quantile.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
 import { floatFromBits, floatLiteral, num } from '../compare/sql.ts';
-import { groupRefinedRows, type RefinedRow } from '../compare/ecdf.ts';
-import { ecdfBySql } from '../versions/ecdf-sql.ts';
+import { CELL_KEY, exactWalk } from '../compare/ecdf.ts';
+import { refineSummarySql, summaryOf, type RefineTarget, type SummaryRow } from '../compare/refine-sql.ts';
 
-export type Side = 'ref' | 'cur';
-export const SIDES: readonly Side[] = ['ref', 'cur'];
-
-/** Largest error on KS's D the approximation may leave (the contract's 0.005). */
-export const D_ERROR_MAX = 0.005;
-/** Rows of cell interiors read back when refinement is needed, over all large columns. */
-export const DEFAULT_REFINE_BUDGET = 400_000;
+export { SIDES, type Side } from '../operational/sides.ts';
 /** Engine settings of every drift query: correctly rounded float parsing. */
 export const DRIFT_SETTINGS = { precise_float_parsing: 1 } as const;
 
@@ -45,7 +40,7 @@ const CELL_SHIFT = 45;
 export const FIRST_VALUE_CELL = 128;
 
 /** Order-preserving UInt64 of a finite Float64 (-0 folded into +0): positives get the top bit, negatives are negated. */
-function keySql(v: string): string {
+export function keySql(v: string): string {
   const bits = `reinterpretAsUInt64(${v} + 0.)`;
   return `if(bitShiftRight(${bits}, 63) = 1, bitNot(${bits}) + 1, bitOr(${bits}, toUInt64(9223372036854775808)))`;
 }
@@ -53,6 +48,27 @@ function keySql(v: string): string {
 export function cellSql(v: string): string {
   return `toUInt32(bitShiftRight(${keySql(v)}, ${CELL_SHIFT}))`;
 }
+/**
+ * A finite value's distance above its cell's lower bound, in units of the
+ * cell's ulp (the low 45 bits of its key): summed per cell it gives the
+ * offset sum exactly scaled, and no sum of values can overflow.
+ */
+export function cellOffsetSql(v: string): string {
+  return `toFloat64(bitAnd(${keySql(v)}, ${2 ** CELL_SHIFT - 1}))`;
+}
+
+/** The spacing of the doubles strictly inside a cell (above its lower bound): what cellOffsetSql counts in. */
+export function cellUlp(cell: number): number {
+  const k = BigInt(cell) << BigInt(CELL_SHIFT);
+  const low = valueOfKey(k);
+  return valueOfKey(k + 1n) - low;
+}
+
+function valueOfKey(k: bigint): number {
+  bitsView.setBigUint64(0, k >= TOP ? k - TOP : ((MASK ^ k) + 1n) & MASK);
+  return bitsView.getFloat64(0);
+}
+
 /** True when a finite Float64 expression equals its cell's lower bound. */
 export function atCellLowSql(v: string): string {
   return `bitAnd(${keySql(v)}, ${2 ** CELL_SHIFT - 1}) = 0`;
@@ -63,15 +79,14 @@ const TOP = 1n << 63n;
 const MASK = (1n << 64n) - 1n;
 /** The smallest value of a cell (its grid point). */
 export function cellLow(cell: number): number {
-  const k = BigInt(cell) << BigInt(CELL_SHIFT);
-  bitsView.setBigUint64(0, k >= TOP ? k - TOP : ((MASK ^ k) + 1n) & MASK);
-  return bitsView.getFloat64(0);
+  return valueOfKey(BigInt(cell) << BigInt(CELL_SHIFT));
 }
 
 /** One side's cells, aligned with ColumnCells.ids. */
 export interface CellCounts {
   n: Float64Array;
   eq: Float64Array;
+  /** Sum of the values' offsets above the cell's lower bound, in cell ulps (cellOffsetSql). */
   sum: Float64Array;
 }
 
@@ -118,7 +133,8 @@ export interface NumericAggregates {
 
 export interface NumericOptions {
   exactLimit: number;
-  refineBudget?: number;
+  /** Walk the cells that matter exactly (default); off, large columns get D and Wasserstein from the cells with error bounds. */
+  refine?: boolean;
   params: QueryParams;
   signal?: AbortSignal;
 }
@@ -196,7 +212,9 @@ async function deciles(store: Store, cols: readonly NumericColumn[], o: NumericO
     const per = items.map((it, i) => {
       const a = `R[${it.posLo + 1}]`;
       const b = `R[${it.posHi + 1}]`;
-      const e = it.t >= 0.5 ? `(${b} - (${b} - ${a}) * ${floatLiteral(1 - it.t)})` : `(${a} + (${b} - ${a}) * ${floatLiteral(it.t)})`;
+      // numpy's lerp (stats/quantile.ts), at half scale when b - a overflows.
+      const lerpSql = (x: string, y: string): string => (it.t >= 0.5 ? `(${y} - (${y} - ${x}) * ${floatLiteral(1 - it.t)})` : `(${x} + (${y} - ${x}) * ${floatLiteral(it.t)})`);
+      const e = `if(isFinite(${b} - ${a}), ${lerpSql(a, b)}, 2 * ${lerpSql(`(${a} * 0.5)`, `(${b} * 0.5)`)})`;
       return { a, b, e: `e${i}`, def: `${e} AS e${i}` };
     });
     const sides = SIDES.filter((s) => (s === 'ref' ? col.nRef : col.nCur) > 0)
@@ -244,13 +262,15 @@ async function deciles(store: Store, cols: readonly NumericColumn[], o: NumericO
   return out;
 }
 
-/** The grid (lower bounds of the occupied cells, then the bound above the last) and per-side cell aggregates. */
+/** The grid (lower bounds of the occupied cells, then the bound above the last), per-side cell aggregates and the arithmetic scale. */
 function cellInput(c: ColumnCells): CellInput {
   const k = c.ids.length;
   const grid = new Float64Array(k + 1);
   for (let j = 0; j < k; j++) grid[j] = cellLow(c.ids[j] as number);
   const top = cellLow((c.ids[k - 1] as number) + 1);
   grid[k] = Number.isFinite(top) ? top : Number.MAX_VALUE;
+  const scale = arithmeticScale(grid[0] as number, grid[k] as number);
+  const ulps = c.ids.map((id) => cellUlp(id) * scale);
   const side = (s: CellCounts): CellSide => {
     const eq = new Float64Array(k + 1);
     const inner = new Float64Array(k + 1);
@@ -260,37 +280,47 @@ function cellInput(c: ColumnCells): CellInput {
       const e = s.eq[j] as number;
       eq[j] = e;
       inner[j] = n - e;
-      // Sum of (v - g_j) over the inner values; values equal to g_j add nothing.
-      off[j] = Math.max(0, (s.sum[j] as number) - n * (grid[j] as number));
+      // Sum of (v - g_j) * scale over the inner values; values equal to g_j add nothing.
+      off[j] = (s.sum[j] as number) * (ulps[j] as number);
     }
     return { eq, inner, innerOffsetSum: off };
   };
-  return { grid, ref: side(c.ref), cur: side(c.cur) };
+  return { grid, ref: side(c.ref), cur: side(c.cur), scale };
 }
 
-/** Distinct values with per-side counts inside the requested cells (grid indices) of large columns. */
-async function refine(store: Store, reqs: ReadonlyArray<{ col: NumericColumn; cells: number[] }>, o: NumericOptions): Promise<Map<number, Map<number, RefinedCell>>> {
+/** The engine's exact walk inside the requested cells (grid indices) of large columns (compare/refine-sql.ts). */
+async function refine(store: Store, reqs: ReadonlyArray<{ col: NumericColumn; cells: number[]; input: CellInput; scan: CellScan }>, o: NumericOptions): Promise<Map<number, Map<number, RefinedCell>>> {
   const out = new Map<number, Map<number, RefinedCell>>();
-  const active = reqs.filter((r) => r.cells.length > 0);
   for (const r of reqs) out.set(r.col.id, new Map());
+  const active = reqs.filter((r) => r.cells.length > 0);
   if (active.length === 0) return out;
   const branches: string[] = [];
-  for (const { col, cells } of active) {
-    const set = cells.map((j) => col.cells.ids[j]).join(', ');
+  const targets: RefineTarget[] = [];
+  const extra: QueryParams = {};
+  for (const { col, cells, input, scan } of active) {
+    extra[`rc${col.id}`] = cells.map((j) => col.cells.ids[j] as number);
+    for (const j of cells) {
+      const s0 = (scan.atOrBelowRef[j] as number) * scan.n2 - (scan.atOrBelowCur[j] as number) * scan.n1;
+      targets.push({ key: col.id * CELL_KEY + (col.cells.ids[j] as number), s0, g0: input.grid[j] as number, g1: input.grid[j + 1] as number, nRef: scan.n1, nCur: scan.n2, scale: input.scale ?? 1 });
+    }
     for (const side of SIDES) {
       branches.push(
-        `SELECT toUInt32(${col.id}) AS col, cell, v, toUInt8(${side === 'ref' ? 1 : 0}) AS is_ref FROM (
+        `SELECT toUInt64(${col.id}) * ${CELL_KEY} + toUInt64(cell) AS key, v, toUInt8(${side === 'ref' ? 1 : 0}) AS is_ref FROM (
            SELECT v, ${cellSql('v')} AS cell FROM (${col.branch(side)}) WHERE NOT ${atCellLowSql('v')})
-         WHERE cell IN (${set})`,
+         WHERE has({rc${col.id}:Array(UInt32)}, cell)`,
       );
     }
   }
-  const sql = `SELECT col, cell, v, toFloat64(countIf(is_ref = 1)) AS r, toFloat64(countIf(is_ref = 0)) AS c
-    FROM (${branches.join('\nUNION ALL\n')}) GROUP BY col, cell, v ORDER BY col, cell, v`;
-  const acc = groupRefinedRows(await run<RefinedRow>(store, sql, o));
-  for (const { col, cells } of active) {
+  const q = refineSummarySql(branches.join('\nUNION ALL\n'), targets);
+  const rows = await run<SummaryRow>(store, q.sql, o, { ...q.params, ...extra });
+  for (const { col } of active) {
     const m = out.get(col.id) as Map<number, RefinedCell>;
-    for (const j of cells) m.set(j, acc.get(`${col.id}:${col.cells.ids[j]}`) ?? { values: [], ref: [], cur: [] });
+    const at = new Map(col.cells.ids.map((id, j) => [id, j]));
+    for (const r of rows) {
+      const key = num(r.key);
+      if (Math.floor(key / CELL_KEY) !== col.id) continue;
+      m.set(at.get(key % CELL_KEY) as number, summaryOf(r));
+    }
   }
   return out;
 }
@@ -302,33 +332,23 @@ export async function numericAggregates(store: Store, cols: readonly NumericColu
   const large = new Set(largeCols.map((c) => c.id));
   const exactCols = both.filter((c) => !large.has(c.id));
 
-  const exactP = exactCols.length
-    ? ecdfBySql(store, {
-        sql: exactCols.flatMap((c) => SIDES.map((s) => `SELECT '${c.id}' AS key, '${s}' AS side, v FROM (${c.branch(s)})`)).join('\nUNION ALL\n'),
-        params: o.params,
-        ...(o.signal ? { signal: o.signal } : {}),
-      })
-    : Promise.resolve(new Map());
+  const exactP = exactWalk(
+    store,
+    exactCols.map((c) => ({ ref: c.branch('ref'), cur: c.branch('cur'), nRef: c.nRef, nCur: c.nCur })),
+    { params: o.params, settings: DRIFT_SETTINGS, ...(o.signal ? { signal: o.signal } : {}) },
+  );
   const decP = deciles(store, cols, o);
 
+  // Large columns: every cell that could still change D or Wasserstein is walked exactly by the engine.
   const cellInputs = new Map(largeCols.map((c) => [c.id, cellInput(c.cells)]));
   const scans = new Map([...cellInputs].map(([id, ci]) => [id, scanCells(ci)]));
-  // Refinement only where a cell could still lift D by more than D_ERROR_MAX: those cells, plus the budget's choice.
-  const reqs: Array<{ col: NumericColumn; cells: number[] }> = [];
-  const needy = largeCols.filter((c) => {
-    const s = scans.get(c.id)!;
-    return ecdfFromCells(cellInputs.get(c.id)!, s, new Map()).dErrorNumerator > D_ERROR_MAX * s.n1 * s.n2;
+  const reqs = largeCols.map((c) => {
+    const input = cellInputs.get(c.id)!;
+    const scan = scans.get(c.id)!;
+    return { col: c, cells: o.refine === false ? [] : cellsToRefine(input, scan), input, scan };
   });
-  const budget = needy.length ? Math.floor((o.refineBudget ?? DEFAULT_REFINE_BUDGET) / needy.length) : 0;
-  for (const c of needy) {
-    const ci = cellInputs.get(c.id)!;
-    const s = scans.get(c.id)!;
-    const slack = D_ERROR_MAX * s.n1 * s.n2;
-    const pick = new Set(chooseRefinement(ci, s, budget));
-    for (let j = 0; j + 1 < ci.grid.length; j++) if ((s.dBoundNumerator[j] as number) - s.dKnownNumerator > slack && (ci.ref.inner[j] as number) + (ci.cur.inner[j] as number) > 0) pick.add(j);
-    reqs.push({ col: c, cells: [...pick].sort((a, b) => a - b) });
-  }
-  const [refined, dec, exact] = await Promise.all([reqs.length ? refine(store, reqs, o) : Promise.resolve(new Map<number, Map<number, RefinedCell>>()), decP, exactP]);
+  const [refined, dec, exactList] = await Promise.all([refine(store, reqs, o), decP, exactP]);
+  const exact = new Map(exactCols.map((c, k) => [c.id, exactList[k]]));
 
   const out = new Map<number, NumericAggregates>();
   for (const c of cols) {
@@ -340,10 +360,9 @@ export async function numericAggregates(store: Store, cols: readonly NumericColu
     if (large.has(c.id)) {
       const s = scans.get(c.id)!;
       const r = ecdfFromCells(cellInputs.get(c.id)!, s, refined.get(c.id) ?? new Map<number, RefinedCell>());
-      if (r.dErrorNumerator / s.n1 / s.n2 > D_ERROR_MAX) throw new Error(`drift: KS error bound ${r.dErrorNumerator / s.n1 / s.n2} above ${D_ERROR_MAX} after refinement`);
       ecdf = { dNumerator: r.dNumerator, wasserstein: r.wasserstein, method: 'binned', wassersteinErrorBound: r.wassersteinErrorBound, dErrorNumerator: r.dErrorNumerator };
     } else {
-      const w = exact.get(String(c.id));
+      const w = exact.get(c.id);
       if (w) ecdf = { dNumerator: w.dNumerator, wasserstein: w.wasserstein, method: 'exact' };
     }
     out.set(c.id, { edges: e, binsRef: pad(d?.binsRef), binsCur: pad(d?.binsCur), ecdf });

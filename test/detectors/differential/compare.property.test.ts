@@ -29,7 +29,7 @@ describe('compare agrees with the reference implementation', () => {
           const bad = await compareDisagreements(store, dir.path, spec, format, exactLimit);
           expect(bad, JSON.stringify({ spec, exactLimit })).toEqual([]);
         }),
-        { seed: 20260523 + FORMATS.indexOf(format), numRuns: format === 'csv' ? 40 : 25, endOnFailure: true },
+        { seed: 20260523 + FORMATS.indexOf(format), numRuns: format === 'csv' ? 30 : 15, endOnFailure: true },
       );
     }, 300_000);
   }

@@ -212,7 +212,7 @@ describe('KS on large samples', () => {
     await generate(store, { model: 'big', version: 'v1', start: prev, spanMs: H, rows: 150_000, features: f, seed: 1 });
     await generate(store, { model: 'big', version: 'v1', start: T, spanMs: H, rows: 150_000, features: [{ name: 'smooth', json: num(`${normal('a')} * 1.02 + 0.01`) }, f[1]!], seed: 2 });
     const exact = await runDrift(store, opts({ models: ['big'], exactLimit: 1e9 }), ctx());
-    const binned = await runDrift(store, opts({ models: ['big'], exactLimit: 0, refineBudget: 0 }), ctx());
+    const binned = await runDrift(store, opts({ models: ['big'], exactLimit: 0, refine: false }), ctx());
     for (const feat of ['smooth', 'ties']) {
       const e = pick(exact, 'big', feat, 'ks_d');
       const b = pick(binned, 'big', feat, 'ks_d');

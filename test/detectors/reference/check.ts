@@ -40,7 +40,7 @@ export function checkFeature(f: FeatureReport, r: RefFeature, tol: Tolerance = {
     if (!near(f.wasserstein, r.wasserstein, large ? 1e-3 : 1e-6)) at(`wasserstein (${f.ecdf_method})`, f.wasserstein, r.wasserstein);
     if (f.wasserstein_error_bound !== undefined && r.wasserstein !== null && f.wasserstein !== null) {
       const err = Math.abs(f.wasserstein - r.wasserstein);
-      if (err > f.wasserstein_error_bound * (1 + 1e-9) + 1e-12 * Math.abs(r.wasserstein)) at('wasserstein error bound does not hold', f.wasserstein_error_bound, err);
+      if (err > f.wasserstein_error_bound * (1 + 1e-9) + 1e-12 * Math.abs(r.wasserstein) + 1e-300) at('wasserstein error bound does not hold', f.wasserstein_error_bound, err);
     }
     if (r.ks === null) {
       if (f.ks !== null) at('ks', f.ks, null);
@@ -122,7 +122,7 @@ export function checkScoreRows(rows: readonly ScoreRow[], feature: string, r: Re
     const wd = w ? (JSON.parse(w.details) as { error_bound?: number }) : {};
     if (wd.error_bound !== undefined && w?.value != null && r.wasserstein !== null) {
       const err = Math.abs(w.value - r.wasserstein);
-      if (err > wd.error_bound * (1 + 1e-9) + 1e-12 * Math.abs(r.wasserstein)) at('wasserstein error bound does not hold', wd.error_bound, err);
+      if (err > wd.error_bound * (1 + 1e-9) + 1e-12 * Math.abs(r.wasserstein) + 1e-300) at('wasserstein error bound does not hold', wd.error_bound, err);
     }
   } else {
     const c = row('chi2');

@@ -137,7 +137,7 @@ export const sizes = (o: { large: boolean }): fc.Arbitrary<[number, number]> =>
     ...(o.large
       ? [
           { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 9_990, max: 10_010 }), fc.integer({ min: 9_000, max: 10_010 })) },
-          { weight: 1, arbitrary: fc.constantFrom<[number, number]>([10, 100_000], [100_000, 10]) },
+          { weight: 1, arbitrary: fc.constantFrom<[number, number]>([10, 100_000], [100_000, 10], [10, 30_000]) },
         ]
       : []),
   );

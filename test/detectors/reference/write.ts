@@ -44,7 +44,7 @@ function jsonNumber(r: () => number, v: number): string {
   if (x < 0.65 && !s.includes('e') && !s.includes('.')) return `${s}.0`;
   if (x < 0.8) {
     const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
-    if (m) return `${m[1]}${m[2]}${m[3] ?? ''}E-${(m[3] ?? '').length}`;
+    if (m) return `${m[1]}${`${m[2]}${m[3] ?? ''}`.replace(/^0+(?=\d)/, '')}E-${(m[3] ?? '').length}`;
     return s.replace('e', 'E');
   }
   return x < 0.97 ? s : (exactDecimal(v) ?? s);
