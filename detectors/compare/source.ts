@@ -39,6 +39,19 @@ const TEXT_DESCRIBE_SETTINGS = {
   input_format_skip_unknown_fields: 1,
 } as const;
 
+/**
+ * JSONL names when the text inference fails: reading numbers as strings, the
+ * engine refuses a long literal (-1e308 written out in 309 digits), which
+ * the typed inference reads (as Float64); mixed types become a Variant. Only
+ * the names are used.
+ */
+const JSON_NAMES_FALLBACK_SETTINGS = {
+  input_format_json_read_numbers_as_strings: 0,
+  input_format_try_infer_integers: 0,
+  input_format_try_infer_variants: 1,
+  input_format_skip_unknown_fields: 1,
+} as const;
+
 /** A text that no CSV field holds in practice: the engine's null marker (`\\N` by default) must stay an ordinary value. */
 const NO_NULL_MARKER = '\u0001driftwatch-no-null-marker\u0001';
 
@@ -143,6 +156,16 @@ async function csvHeader(store: Store, path: string, signal?: AbortSignal): Prom
   }
 }
 
+/** The column names of a JSONL file by the typed inference (JSON_NAMES_FALLBACK_SETTINGS); null when that fails too. */
+async function jsonNames(store: Store, path: string, threads: Record<string, number>, signal?: AbortSignal): Promise<string[] | null> {
+  try {
+    const rows = await store.query<{ name: string }>("DESCRIBE file({path:String}, 'JSONEachRow')", { params: { path }, settings: { ...QUERY_SETTINGS, ...JSON_NAMES_FALLBACK_SETTINGS, ...threads }, signal });
+    return rows.length > 0 ? rows.map((r) => r.name) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** One CSV line into fields (quotes and doubled quotes). */
 export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
@@ -179,8 +202,8 @@ export async function loadSource(store: Store, opts: LoadOptions): Promise<Loade
     described = await store.query<{ name: string; type: string }>('DESCRIBE file({path:String}, {format:String})', { params: { path, format: fmt }, settings, signal: opts.signal });
   } catch (e) {
     // Schema inference needs a data row: a CSV with only its header names its columns in that line.
-    const header = format === 'csv' ? await csvHeader(store, path, opts.signal) : null;
-    if (header) described = header.map((name) => ({ name, type: 'Nullable(String)' }));
+    const header = format === 'csv' ? await csvHeader(store, path, opts.signal) : format === 'jsonl' ? await jsonNames(store, path, threads, opts.signal) : null;
+    if (header) described = header.map((name) => ({ name, type: format === 'jsonl' ? 'Dynamic' : 'Nullable(String)' }));
     else {
       const msg = describeMessage(e);
       if (/empty/i.test(msg)) throw inputError(`${label} file ${path} is empty (${msg})`, e);

@@ -57,11 +57,13 @@ export function cellOffsetSql(v: string): string {
   return `toFloat64(bitAnd(${keySql(v)}, ${2 ** CELL_SHIFT - 1}))`;
 }
 
-/** The spacing of the doubles strictly inside a cell (above its lower bound): what cellOffsetSql counts in. */
+/**
+ * The spacing of the doubles strictly inside a cell (above its lower bound): what cellOffsetSql counts in. Read
+ * between the first two values inside, since the lowest cell's lower bound is -inf.
+ */
 export function cellUlp(cell: number): number {
   const k = BigInt(cell) << BigInt(CELL_SHIFT);
-  const low = valueOfKey(k);
-  return valueOfKey(k + 1n) - low;
+  return valueOfKey(k + 2n) - valueOfKey(k + 1n);
 }
 
 function valueOfKey(k: bigint): number {
@@ -270,6 +272,10 @@ function cellInput(c: ColumnCells): CellInput {
   for (let j = 0; j < k; j++) grid[j] = cellLow(c.ids[j] as number);
   const top = cellLow((c.ids[k - 1] as number) + 1);
   grid[k] = Number.isFinite(top) ? top : Number.MAX_VALUE;
+  // The cell holding -MAX_VALUE starts at the key of -inf: its grid point becomes -MAX_VALUE, one cell ulp above
+  // the key's value, so its values' offsets are one ulp less than the engine counted (and none equals -inf).
+  const lowShift = grid[0] === -Infinity ? 1 : 0;
+  if (lowShift) grid[0] = -Number.MAX_VALUE;
   const scale = arithmeticScale(grid[0] as number, grid[k] as number);
   const ulps = c.ids.map((id) => cellUlp(id) * scale);
   const side = (s: CellCounts): CellSide => {
@@ -282,7 +288,7 @@ function cellInput(c: ColumnCells): CellInput {
       eq[j] = e;
       inner[j] = n - e;
       // Sum of (v - g_j) * scale over the inner values; values equal to g_j add nothing.
-      off[j] = (s.sum[j] as number) * (ulps[j] as number);
+      off[j] = ((s.sum[j] as number) - (j === 0 ? lowShift * (n - e) : 0)) * (ulps[j] as number);
     }
     return { eq, inner, innerOffsetSum: off };
   };
