@@ -1,15 +1,16 @@
 // KS's D and Wasserstein pushed down. Small columns: one exact walk over the
 // merged distinct values (window functions); the integer running sum of
 // +n_cur per reference value and -n_ref per current value is a*n_cur - b*n_ref,
-// D's exact numerator. Large columns: grid cells (histograms.ts) plus an
-// exact walk inside the few cells that can still change the result.
+// D's exact numerator. Large columns: grid cells (histograms.ts), then
+// sub-cells of the cells still open, then an exact walk inside the few
+// sub-cells that can still change the result (stats/ecdf-cells.ts).
 import type { Store } from '../../src/core/store/store.ts';
-import type { RefinedCell } from '../stats/ecdf-cells.ts';
+import { SPLIT, type Piece, type Refinement } from '../stats/ecdf-cells.ts';
 import { cellSql, type CellIndex } from './cell-index.ts';
 import { cellIndexBindings } from './histograms.ts';
 import type { LoadedSource, SourceColumn } from './source.ts';
-import { refineSummarySql, summaryOf, type RefineTarget, type SummaryRow } from './refine-sql.ts';
-import { finiteExpr, floatCol, num, QUERY_SETTINGS } from './sql.ts';
+import { refineSummarySql, subSummaryOf, subSummarySql, summaryOf, type RefineTarget, type SubSummaryRow, type SubTarget, type SummaryRow } from './refine-sql.ts';
+import { finiteExpr, floatCol, floatLiteral, num, QUERY_SETTINGS } from './sql.ts';
 
 export interface EcdfPair {
   ref: SourceColumn;
@@ -83,76 +84,119 @@ export function areaToWasserstein(area: number | string | null, half: number | s
   return Number.isFinite(w) ? w : Number.MAX_VALUE;
 }
 
-/** One row of a refinement query: a distinct value of a cell with its count per side. */
-export interface RefinedRow {
-  col: number;
-  cell: number;
-  v: number;
-  r: number;
-  c: number;
-}
-
-/** Refinement rows (ordered by col, cell, v) gathered per "col:cell" key. */
-export function groupRefinedRows(rows: readonly RefinedRow[]): Map<string, { values: number[]; ref: number[]; cur: number[] }> {
-  const acc = new Map<string, { values: number[]; ref: number[]; cur: number[] }>();
-  for (const row of rows) {
-    const key = `${num(row.col)}:${num(row.cell)}`;
-    let a = acc.get(key);
-    if (!a) acc.set(key, (a = { values: [], ref: [], cur: [] }));
-    a.values.push(num(row.v));
-    a.ref.push(num(row.r));
-    a.cur.push(num(row.c));
-  }
-  return acc;
-}
-
-export interface RefineRequest {
+export interface CellsRequest {
   pair: EcdfPair;
   index: CellIndex;
-  /** Cell indexes j: the open intervals (grid[j], grid[j+1]). */
-  cells: readonly number[];
-  /** Per requested cell, the running numerator at its start (after the values equal to grid[j]). */
-  starts: readonly number[];
+  state: Refinement;
+  n1: number;
+  n2: number;
   /** The column's arithmetic scale (stats/ecdf-cells.ts arithmeticScale). */
   scale: number;
 }
 
-/** The engine's exact walk inside the requested cells (grid[j], grid[j+1]) of large columns. */
-export async function refineCells(store: Store, ref: LoadedSource, cur: LoadedSource, reqs: readonly RefineRequest[], signal?: AbortSignal): Promise<Array<Map<number, RefinedCell>>> {
-  const active = reqs.map((r, k) => ({ r, k })).filter(({ r }) => r.cells.length > 0);
-  const out = reqs.map(() => new Map<number, RefinedCell>());
-  if (active.length === 0) return out;
-  const params: Record<string, unknown> = {};
-  const withs: string[] = [];
+/** One round's pieces (all of one depth) of one column. */
+export interface ChosenPieces {
+  k: number;
+  r: CellsRequest;
+  pieces: Piece[];
+}
+
+/**
+ * SQL for a value's place in its cell: its offset above the cell's start and,
+ * at each depth d, the cell cut into SPLIT^d equal widths (scaled units) and
+ * the index of the one holding it.
+ */
+function pieceExprs(r: CellsRequest, k: number, f: string): { o: string; width: (d: number) => string; idx: (d: number) => string } {
+  const sc = floatLiteral(r.scale);
+  const w = `(G${k}[cell + 2] * ${sc} - G${k}[cell + 1] * ${sc})`;
+  const o = `(${f} * ${sc} - G${k}[cell + 1] * ${sc})`;
+  const width = (d: number): string => `(${w} / ${SPLIT ** d})`;
+  const idx = (d: number): string => (d === 0 ? 'toUInt32(0)' : `if(${w} > 0, least(toUInt32(${o} / ${width(d)}), ${SPLIT ** d - 1}), toUInt32(0))`);
+  return { o, width, idx };
+}
+
+/** Both sides' values inside the chosen pieces, with what `select` picks per row. */
+function piecesRows(ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, params: Record<string, unknown>, withs: string[], select: (c: ChosenPieces, f: string) => string): string {
+  const per = SPLIT ** depth;
   const branches: string[] = [];
-  const targets: RefineTarget[] = [];
-  for (const { r, k } of active) {
+  for (const c of chosen) {
+    const { r, k } = c;
     cellIndexBindings(k, r.index, params, withs);
-    params[`j${k}`] = [...r.cells];
-    withs.push(`{j${k}:Array(UInt32)} AS J${k}`);
-    r.cells.forEach((j, i) =>
-      targets.push({ key: k * CELL_KEY + j, s0: r.starts[i] as number, g0: r.index.grid[j] as number, g1: r.index.grid[j + 1] as number, nRef: r.pair.nRef, nCur: r.pair.nCur, scale: r.scale }),
-    );
+    params[`j${k}`] = c.pieces.map((p) => p.cell * per + p.idx);
+    withs.push(`{j${k}:Array(UInt64)} AS J${k}`);
     for (const [isRef, src, col] of [
       [1, ref, r.pair.ref],
       [0, cur, r.pair.cur],
     ] as const) {
       const f = floatCol(col.index);
-      const cell = cellSql(f, r.index, `T${k}`, `G${k}`);
+      const e = pieceExprs(r, k, f);
+      // Values strictly inside their cell (those equal to its grid point are level 1's exact jumps).
       branches.push(
-        `SELECT toUInt64(${k}) * ${CELL_KEY} + toUInt64(${cell}) AS key, ${f} AS v, toUInt8(${isRef}) AS is_ref FROM ${src.table} ` +
-          `WHERE ${finiteExpr(col.kind, col.index)} AND has(J${k}, toUInt32(${cell})) AND ${f} > G${k}[${cell} + 1]`,
+        `SELECT ${select(c, f)}, toUInt8(${isRef}) AS is_ref FROM (SELECT ${f}, toUInt32(${cellSql(f, r.index, `T${k}`, `G${k}`)}) AS cell FROM ${src.table} WHERE ${finiteExpr(col.kind, col.index)}) ` +
+          `WHERE ${f} > G${k}[cell + 1] AND has(J${k}, toUInt64(cell) * ${per} + ${e.idx(depth)})`,
       );
     }
   }
-  const q = refineSummarySql(branches.join(' UNION ALL '), targets);
-  const rows = await store.query<SummaryRow>(`WITH ${withs.join(', ')} ${q.sql}`, { params: { ...params, ...q.params }, settings: QUERY_SETTINGS, signal });
-  for (const row of rows) {
-    const key = num(row.key);
-    out[Math.floor(key / CELL_KEY)]?.set(key % CELL_KEY, summaryOf(row));
-  }
-  return out;
+  return branches.join(' UNION ALL ');
 }
 
-/** Keys of (column, cell) in refinement queries: column * CELL_KEY + cell. */
-export const CELL_KEY = 4_294_967_296;
+const pieceKey = (c: ChosenPieces, p: Piece): number => (c.k * CELL_KEY + p.cell) * SPLIT ** p.depth + p.idx;
+const keySql = (c: ChosenPieces, e: ReturnType<typeof pieceExprs>, depth: number): string => `(toUInt64(${c.k}) * ${CELL_KEY} + cell) * ${SPLIT ** depth} + ${e.idx(depth)}`;
+
+/** One round's splits: SPLIT sub-cells per chosen piece, summarised by the engine. */
+export async function splitPieces(store: Store, ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, signal?: AbortSignal): Promise<void> {
+  if (chosen.length === 0) return;
+  const params: Record<string, unknown> = {};
+  const withs: string[] = [];
+  const targets: SubTarget[] = [];
+  const byKey = new Map<number, { c: ChosenPieces; p: Piece }>();
+  for (const c of chosen) {
+    for (const p of c.pieces) {
+      targets.push({ key: pieceKey(c, p), s0: p.start, nRef: c.r.n1, nCur: c.r.n2, dKnown: c.r.state.dKnown });
+      byKey.set(pieceKey(c, p), { c, p });
+    }
+  }
+  const rows = piecesRows(ref, cur, chosen, depth, params, withs, (c, f) => {
+    const e = pieceExprs(c.r, c.k, f);
+    const child = e.idx(depth + 1);
+    return `${keySql(c, e, depth)} AS key, toUInt32(${child} - ${e.idx(depth)} * ${SPLIT}) AS sub, ${e.o} - toFloat64(${child}) * ${e.width(depth + 1)} AS off, ${e.width(depth + 1)} AS sw`;
+  });
+  const q = subSummarySql(rows, targets, SPLIT);
+  const res = await store.query<SubSummaryRow>(`WITH ${withs.join(', ')} ${q.sql}`, { params: { ...params, ...q.params }, settings: QUERY_SETTINGS, signal });
+  for (const row of res) {
+    const t = byKey.get(num(row.key));
+    if (t) t.c.r.state.split(t.p, subSummaryOf(row, 1));
+  }
+}
+
+/** One round's walks: the exact walk through each chosen piece's values. */
+export async function walkPieces(store: Store, ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, signal?: AbortSignal): Promise<void> {
+  if (chosen.length === 0) return;
+  const params: Record<string, unknown> = {};
+  const withs: string[] = [];
+  const targets: RefineTarget[] = [];
+  const byKey = new Map<number, { c: ChosenPieces; p: Piece }>();
+  for (const c of chosen) {
+    const sc = c.r.scale;
+    for (const p of c.pieces) {
+      const g0 = c.r.index.grid[p.cell] as number;
+      const g1 = c.r.index.grid[p.cell + 1] as number;
+      // The piece's ends as the engine cuts it (pieceExprs), back in values.
+      const w = (g1 * sc - g0 * sc) / SPLIT ** depth;
+      const lo = (g0 * sc + p.idx * w) / sc;
+      const hi = p.idx === SPLIT ** depth - 1 ? g1 : (g0 * sc + (p.idx + 1) * w) / sc;
+      targets.push({ key: pieceKey(c, p), s0: p.start, g0: lo, g1: hi, nRef: c.r.n1, nCur: c.r.n2, scale: sc });
+      byKey.set(pieceKey(c, p), { c, p });
+    }
+  }
+  const rows = piecesRows(ref, cur, chosen, depth, params, withs, (c, f) => `${keySql(c, pieceExprs(c.r, c.k, f), depth)} AS key, ${f} AS v`);
+  const q = refineSummarySql(rows, targets);
+  const res = await store.query<SummaryRow>(`WITH ${withs.join(', ')} ${q.sql}`, { params: { ...params, ...q.params }, settings: QUERY_SETTINGS, signal });
+  for (const row of res) {
+    const t = byKey.get(num(row.key));
+    if (t) t.c.r.state.walk(t.p, summaryOf(row));
+  }
+}
+
+/** Keys of (column, cell) in refinement queries: column * CELL_KEY + cell (cells below 2^20; a piece's key, times SPLIT^depth, stays an exact integer). */
+export const CELL_KEY = 1_048_576;

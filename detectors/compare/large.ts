@@ -1,14 +1,15 @@
 // KS's D and the Wasserstein distance of large columns (more values than
 // exactLimit): a grid of cells from sample quantiles (histograms.ts), then
-// the engine's exact walk inside every cell that could still change either
-// statistic (refine-sql.ts). D and Wasserstein come out exact (up to double
-// rounding); the error bounds are what a refinement left unrefined, which is
-// nothing unless `refine` is off.
+// sub-cells of the cells still open, then the engine's exact walk inside the
+// sub-cells that could still change D or hold Wasserstein's uncertainty
+// (stats/ecdf-cells.ts, refine-sql.ts). D comes out exact; Wasserstein within
+// its reported bound (at most W_TARGET relative). With `refine` off, both come
+// from the cells alone, with error bounds.
 import type { Store } from '../../src/core/store/store.ts';
-import { arithmeticScale, cellsToRefine, ecdfFromCells, scanCells, type CellInput, type CellSide } from '../stats/ecdf-cells.ts';
+import { arithmeticScale, MAX_DEPTH, Refinement, scanCells, type CellInput, type CellSide } from '../stats/ecdf-cells.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
 import { buildCellIndex, type CellIndex } from './cell-index.ts';
-import { refineCells, type EcdfPair } from './ecdf.ts';
+import { splitPieces, walkPieces, type CellsRequest, type EcdfPair } from './ecdf.ts';
 import { numericHistograms } from './histograms.ts';
 import type { NumberStats } from './profile.ts';
 import type { LoadedSource } from './source.ts';
@@ -40,18 +41,22 @@ export async function largeEcdf(
   const scales = cols.map((c) => arithmeticScale(Math.min(c.stats.ref.min, c.stats.cur.min), Math.max(c.stats.ref.max, c.stats.cur.max)));
   const cellReqs = (side: 'ref' | 'cur') => cols.map((c, k) => ({ col: c.pair[side], index: indexes[k] as CellIndex, scale: scales[k] as number }));
   const [hRef, hCur] = await o.lap('cells', Promise.all([numericHistograms(store, ref, [], cellReqs('ref'), o.signal), numericHistograms(store, cur, [], cellReqs('cur'), o.signal)]));
-  const inputs: CellInput[] = cols.map((_, k) => ({ grid: (indexes[k] as CellIndex).grid, ref: hRef.cells[k] as CellSide, cur: hCur.cells[k] as CellSide, scale: scales[k] as number }));
-  const scans = inputs.map(scanCells);
-  const reqs = cols.map((c, k) => {
-    const s = scans[k]!;
-    const cells = o.refine ? cellsToRefine(inputs[k]!, s) : [];
-    const starts = cells.map((j) => (s.atOrBelowRef[j] as number) * s.n2 - (s.atOrBelowCur[j] as number) * s.n1);
-    return { pair: c.pair, index: indexes[k] as CellIndex, cells, starts, scale: scales[k] as number };
+  const reqs: CellsRequest[] = cols.map((c, k) => {
+    const input: CellInput = { grid: (indexes[k] as CellIndex).grid, ref: hRef.cells[k] as CellSide, cur: hCur.cells[k] as CellSide, scale: scales[k] as number };
+    const scan = scanCells(input);
+    return { pair: c.pair, index: indexes[k] as CellIndex, state: new Refinement(input, scan), n1: scan.n1, n2: scan.n2, scale: scales[k] as number };
   });
-  const refined = reqs.some((r) => r.cells.length > 0) ? await o.lap('refine', refineCells(store, ref, cur, reqs, o.signal)) : reqs.map(() => new Map());
+  // Rounds of refinement: each splits the open pieces of one depth (or walks the small ones).
+  for (let depth = 0; o.refine && depth <= MAX_DEPTH; depth++) {
+    const plans = reqs.map((r, k) => ({ r, k, plan: r.state.plan(depth, depth === MAX_DEPTH) }));
+    const splits = plans.filter((x) => x.plan.split.length > 0).map((x) => ({ r: x.r, k: x.k, pieces: x.plan.split }));
+    const walks = plans.filter((x) => x.plan.walk.length > 0).map((x) => ({ r: x.r, k: x.k, pieces: x.plan.walk }));
+    if (splits.length === 0 && walks.length === 0) break;
+    await o.lap(`refine ${depth}`, Promise.all([splitPieces(store, ref, cur, splits, depth, o.signal), walkPieces(store, ref, cur, walks, depth, o.signal)]));
+  }
   return new Map(
     cols.map((c, k) => {
-      const r = ecdfFromCells(inputs[k]!, scans[k]!, refined[k]!);
+      const r = reqs[k]!.state.result();
       const agg: EcdfAggregate = { dNumerator: r.dNumerator, wasserstein: r.wasserstein, method: 'binned', wassersteinErrorBound: r.wassersteinErrorBound, dErrorNumerator: r.dErrorNumerator };
       return [c.name, agg];
     }),

@@ -36,7 +36,10 @@ import type { CategoricalFeatureReport, NumericFeatureReport } from '../report/t
 import type { ScoreRow, ScoreStatus, TimeWindow } from '../../src/core/score.ts';
 import type { BaselineConfig, DriftJobConfig, DriftThresholds } from './config.ts';
 import { num } from '../compare/sql.ts';
-import { atCellLowSql, cellOffsetSql, cellSql, columnCells, DRIFT_SETTINGS, FIRST_VALUE_CELL, numericAggregates, SIDES, type NumericColumn, type Side } from './numeric.ts';
+import { SIDES, type Side } from '../operational/sides.ts';
+import { atCellLowSql, cellOffsetSql, cellSql, columnCells, FIRST_VALUE_CELL } from './cells.ts';
+import { DRIFT_SETTINGS, type NumericColumn } from './column.ts';
+import { numericAggregates } from './numeric.ts';
 import { sideSql, type Segment, type SideSpec, type SideSql } from './sides.ts';
 
 export interface DriftRunContext {
