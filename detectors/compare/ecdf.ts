@@ -9,7 +9,7 @@ import { SPLIT, type Piece, type Refinement } from '../stats/ecdf-cells.ts';
 import { cellSql, type CellIndex } from './cell-index.ts';
 import { cellIndexBindings } from './histograms.ts';
 import type { LoadedSource, SourceColumn } from './source.ts';
-import { refineSummarySql, subSummaryOf, subSummarySql, summaryOf, type RefineTarget, type SubSummaryRow, type SubTarget, type SummaryRow } from './refine-sql.ts';
+import { pieceSummaryOf, pieceSummarySql, type PieceSummaryRow, type PieceTarget } from './refine-sql.ts';
 import { finiteExpr, floatCol, floatLiteral, num, QUERY_SETTINGS } from './sql.ts';
 
 export interface EcdfPair {
@@ -94,11 +94,12 @@ export interface CellsRequest {
   scale: number;
 }
 
-/** One round's pieces (all of one depth) of one column. */
+/** One round's pieces (all of one depth) of one column: those to split and those to walk. */
 export interface ChosenPieces {
   k: number;
   r: CellsRequest;
-  pieces: Piece[];
+  split: Piece[];
+  walk: Piece[];
 }
 
 /**
@@ -115,88 +116,66 @@ function pieceExprs(r: CellsRequest, k: number, f: string): { o: string; width: 
   return { o, width, idx };
 }
 
-/** Both sides' values inside the chosen pieces, with what `select` picks per row. */
-function piecesRows(ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, params: Record<string, unknown>, withs: string[], select: (c: ChosenPieces, f: string) => string): string {
+const pieceKey = (c: ChosenPieces, p: Piece): number => (c.k * CELL_KEY + p.cell) * SPLIT ** p.depth + p.idx;
+
+/**
+ * Both sides' values inside the round's pieces (of one depth), as pieceSummarySql wants them: offsets in scaled
+ * units above the piece's start; a split piece's parts are its SPLIT sub-cells, a walked piece's parts its values.
+ */
+function roundRows(ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, params: Record<string, unknown>, withs: string[]): string {
   const per = SPLIT ** depth;
   const branches: string[] = [];
   for (const c of chosen) {
     const { r, k } = c;
     cellIndexBindings(k, r.index, params, withs);
-    params[`j${k}`] = c.pieces.map((p) => p.cell * per + p.idx);
-    withs.push(`{j${k}:Array(UInt64)} AS J${k}`);
+    const local = (p: Piece): number => p.cell * per + p.idx;
+    params[`j${k}`] = [...c.split, ...c.walk].map(local);
+    params[`jw${k}`] = c.walk.map(local);
+    withs.push(`{j${k}:Array(UInt64)} AS J${k}`, `{jw${k}:Array(UInt64)} AS JW${k}`);
     for (const [isRef, src, col] of [
       [1, ref, r.pair.ref],
       [0, cur, r.pair.cur],
     ] as const) {
       const f = floatCol(col.index);
       const e = pieceExprs(r, k, f);
+      const sw = e.width(depth + 1);
       // Values strictly inside their cell (those equal to its grid point are level 1's exact jumps).
       branches.push(
-        `SELECT ${select(c, f)}, toUInt8(${isRef}) AS is_ref FROM (SELECT ${f}, toUInt32(${cellSql(f, r.index, `T${k}`, `G${k}`)}) AS cell FROM ${src.table} WHERE ${finiteExpr(col.kind, col.index)}) ` +
-          `WHERE ${f} > G${k}[cell + 1] AND has(J${k}, toUInt64(cell) * ${per} + ${e.idx(depth)})`,
+        `SELECT (toUInt64(${k}) * ${CELL_KEY} + cell) * ${per} + ${e.idx(depth)} AS key, has(JW${k}, lk) AS walked,
+           ${e.o} - toFloat64(${e.idx(depth)}) * ${e.width(depth)} AS po, ${e.idx(depth + 1)} - ${e.idx(depth)} * ${SPLIT} AS sub,
+           if(walked, ${f}, toFloat64(sub)) AS part, if(walked, po, toFloat64(sub) * ${sw}) AS lo, if(walked, lo, lo + ${sw}) AS hi,
+           if(walked, 0., po - lo) AS off, toUInt8(${isRef}) AS is_ref
+         FROM (SELECT ${f}, toUInt32(${cellSql(f, r.index, `T${k}`, `G${k}`)}) AS cell, toUInt64(cell) * ${per} + ${e.idx(depth)} AS lk FROM ${src.table} WHERE ${finiteExpr(col.kind, col.index)})
+         WHERE ${f} > G${k}[cell + 1] AND has(J${k}, lk)`,
       );
     }
   }
   return branches.join(' UNION ALL ');
 }
 
-const pieceKey = (c: ChosenPieces, p: Piece): number => (c.k * CELL_KEY + p.cell) * SPLIT ** p.depth + p.idx;
-const keySql = (c: ChosenPieces, e: ReturnType<typeof pieceExprs>, depth: number): string => `(toUInt64(${c.k}) * ${CELL_KEY} + cell) * ${SPLIT ** depth} + ${e.idx(depth)}`;
-
-/** One round's splits: SPLIT sub-cells per chosen piece, summarised by the engine. */
-export async function splitPieces(store: Store, ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, signal?: AbortSignal): Promise<void> {
+/** One round: the engine cuts every chosen piece (sub-cells, or values for the walked ones). */
+export async function refinePieces(store: Store, ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, signal?: AbortSignal): Promise<void> {
   if (chosen.length === 0) return;
   const params: Record<string, unknown> = {};
   const withs: string[] = [];
-  const targets: SubTarget[] = [];
-  const byKey = new Map<number, { c: ChosenPieces; p: Piece }>();
-  for (const c of chosen) {
-    for (const p of c.pieces) {
-      targets.push({ key: pieceKey(c, p), s0: p.start, nRef: c.r.n1, nCur: c.r.n2, dKnown: c.r.state.dKnown });
-      byKey.set(pieceKey(c, p), { c, p });
-    }
-  }
-  const rows = piecesRows(ref, cur, chosen, depth, params, withs, (c, f) => {
-    const e = pieceExprs(c.r, c.k, f);
-    const child = e.idx(depth + 1);
-    return `${keySql(c, e, depth)} AS key, toUInt32(${child} - ${e.idx(depth)} * ${SPLIT}) AS sub, ${e.o} - toFloat64(${child}) * ${e.width(depth + 1)} AS off, ${e.width(depth + 1)} AS sw`;
-  });
-  const q = subSummarySql(rows, targets, SPLIT);
-  const res = await store.query<SubSummaryRow>(`WITH ${withs.join(', ')} ${q.sql}`, { params: { ...params, ...q.params }, settings: QUERY_SETTINGS, signal });
-  for (const row of res) {
-    const t = byKey.get(num(row.key));
-    if (t) t.c.r.state.split(t.p, subSummaryOf(row, 1));
-  }
-}
-
-/** One round's walks: the exact walk through each chosen piece's values. */
-export async function walkPieces(store: Store, ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, signal?: AbortSignal): Promise<void> {
-  if (chosen.length === 0) return;
-  const params: Record<string, unknown> = {};
-  const withs: string[] = [];
-  const targets: RefineTarget[] = [];
+  const targets: PieceTarget[] = [];
   const byKey = new Map<number, { c: ChosenPieces; p: Piece }>();
   for (const c of chosen) {
     const sc = c.r.scale;
-    for (const p of c.pieces) {
+    for (const p of [...c.split, ...c.walk]) {
       const g0 = c.r.index.grid[p.cell] as number;
       const g1 = c.r.index.grid[p.cell + 1] as number;
-      // The piece's ends as the engine cuts it (pieceExprs), back in values.
-      const w = (g1 * sc - g0 * sc) / SPLIT ** depth;
-      const lo = (g0 * sc + p.idx * w) / sc;
-      const hi = p.idx === SPLIT ** depth - 1 ? g1 : (g0 * sc + (p.idx + 1) * w) / sc;
-      targets.push({ key: pieceKey(c, p), s0: p.start, g0: lo, g1: hi, nRef: c.r.n1, nCur: c.r.n2, scale: sc });
+      targets.push({ key: pieceKey(c, p), s0: p.start, width: (g1 * sc - g0 * sc) / SPLIT ** depth, nRef: c.r.n1, nCur: c.r.n2, dKnown: c.r.state.dKnown });
       byKey.set(pieceKey(c, p), { c, p });
     }
   }
-  const rows = piecesRows(ref, cur, chosen, depth, params, withs, (c, f) => `${keySql(c, pieceExprs(c.r, c.k, f), depth)} AS key, ${f} AS v`);
-  const q = refineSummarySql(rows, targets);
-  const res = await store.query<SummaryRow>(`WITH ${withs.join(', ')} ${q.sql}`, { params: { ...params, ...q.params }, settings: QUERY_SETTINGS, signal });
+  const q = pieceSummarySql(roundRows(ref, cur, chosen, depth, params, withs), targets);
+  const res = await store.query<PieceSummaryRow>(`WITH ${withs.join(', ')} ${q.sql}`, { params: { ...params, ...q.params }, settings: QUERY_SETTINGS, signal });
   for (const row of res) {
     const t = byKey.get(num(row.key));
-    if (t) t.c.r.state.walk(t.p, summaryOf(row));
+    if (t) t.c.r.state.apply(t.p, pieceSummaryOf(row, 1));
   }
 }
 
 /** Keys of (column, cell) in refinement queries: column * CELL_KEY + cell (cells below 2^20; a piece's key, times SPLIT^depth, stays an exact integer). */
-export const CELL_KEY = 1_048_576;
+export const CELL_KEY = 4_194_304;

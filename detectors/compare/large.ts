@@ -9,7 +9,7 @@ import type { Store } from '../../src/core/store/store.ts';
 import { arithmeticScale, MAX_DEPTH, Refinement, scanCells, type CellInput, type CellSide } from '../stats/ecdf-cells.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
 import { buildCellIndex, type CellIndex } from './cell-index.ts';
-import { splitPieces, walkPieces, type CellsRequest, type EcdfPair } from './ecdf.ts';
+import { refinePieces, type CellsRequest, type EcdfPair } from './ecdf.ts';
 import { numericHistograms } from './histograms.ts';
 import type { NumberStats } from './profile.ts';
 import type { LoadedSource } from './source.ts';
@@ -46,13 +46,11 @@ export async function largeEcdf(
     const scan = scanCells(input);
     return { pair: c.pair, index: indexes[k] as CellIndex, state: new Refinement(input, scan), n1: scan.n1, n2: scan.n2, scale: scales[k] as number };
   });
-  // Rounds of refinement: each splits the open pieces of one depth (or walks the small ones).
+  // Rounds of refinement: each cuts the open pieces of one depth (sub-cells, or values for the small ones).
   for (let depth = 0; o.refine && depth <= MAX_DEPTH; depth++) {
-    const plans = reqs.map((r, k) => ({ r, k, plan: r.state.plan(depth, depth === MAX_DEPTH) }));
-    const splits = plans.filter((x) => x.plan.split.length > 0).map((x) => ({ r: x.r, k: x.k, pieces: x.plan.split }));
-    const walks = plans.filter((x) => x.plan.walk.length > 0).map((x) => ({ r: x.r, k: x.k, pieces: x.plan.walk }));
-    if (splits.length === 0 && walks.length === 0) break;
-    await o.lap(`refine ${depth}`, Promise.all([splitPieces(store, ref, cur, splits, depth, o.signal), walkPieces(store, ref, cur, walks, depth, o.signal)]));
+    const chosen = reqs.map((r, k) => ({ r, k, ...r.state.plan(depth, depth === MAX_DEPTH) })).filter((c) => c.split.length + c.walk.length > 0);
+    if (chosen.length === 0) break;
+    await o.lap(`refine ${depth}`, refinePieces(store, ref, cur, chosen, depth, o.signal));
   }
   return new Map(
     cols.map((c, k) => {

@@ -9,9 +9,9 @@
 import { SPLIT, arithmeticScale, type CellInput, type CellSide } from '../stats/ecdf-cells.ts';
 
 /** Bits of the remapped value below the cell id. */
-const CELL_SHIFT = 45;
+const CELL_SHIFT = 42;
 /** Cell ids below this never hold a finite value; detector.ts uses 0-3 for kinds. */
-export const FIRST_VALUE_CELL = 128;
+export const FIRST_VALUE_CELL = 2 ** (52 - CELL_SHIFT);
 
 /** Order-preserving UInt64 of a finite Float64 (-0 folded into +0): positives get the top bit, negatives are negated. */
 export function keySql(v: string): string {
@@ -58,12 +58,29 @@ export function cellLow(cell: number): number {
   return valueOfKey(BigInt(cell) << BigInt(CELL_SHIFT));
 }
 
+/** One row of the profile pass: a cell of one column on one side (offsets in cell ulps, cellOffsetSql). */
+export interface CellRow {
+  cell: number;
+  /** Values in the cell. */
+  c: number;
+  /** Values equal to the cell's lower bound. */
+  e: number;
+  /** Sum of the offsets of the values above it. */
+  s: number;
+  /** Lowest and highest offset of the values above it (any, when there are none). */
+  mn: number;
+  mx: number;
+}
+
 /** One side's cells, aligned with ColumnCells.ids. */
 export interface CellCounts {
   n: Float64Array;
   eq: Float64Array;
   /** Sum of the values' offsets above the cell's lower bound, in cell ulps (cellOffsetSql). */
   sum: Float64Array;
+  /** Lowest and highest of those offsets. */
+  min: Float64Array;
+  max: Float64Array;
 }
 
 export interface ColumnCells {
@@ -73,17 +90,20 @@ export interface ColumnCells {
   cur: CellCounts;
 }
 
-/** Cells of one column from per-side rows (cell, count, equal-to-lower-bound count, sum). */
-export function columnCells(rows: { ref: Array<{ cell: number; c: number; e: number; s: number }>; cur: Array<{ cell: number; c: number; e: number; s: number }> }): ColumnCells {
+/** Cells of one column from per-side rows. */
+export function columnCells(rows: { ref: readonly CellRow[]; cur: readonly CellRow[] }): ColumnCells {
   const ids = [...new Set([...rows.ref, ...rows.cur].map((r) => r.cell))].sort((a, b) => a - b);
   const at = new Map(ids.map((id, j) => [id, j]));
-  const side = (rs: Array<{ cell: number; c: number; e: number; s: number }>): CellCounts => {
-    const out = { n: new Float64Array(ids.length), eq: new Float64Array(ids.length), sum: new Float64Array(ids.length) };
+  const side = (rs: readonly CellRow[]): CellCounts => {
+    const k = ids.length;
+    const out = { n: new Float64Array(k), eq: new Float64Array(k), sum: new Float64Array(k), min: new Float64Array(k), max: new Float64Array(k) };
     for (const r of rs) {
       const j = at.get(r.cell) as number;
       out.n[j] = r.c;
       out.eq[j] = r.e;
       out.sum[j] = r.s;
+      out.min[j] = r.mn;
+      out.max[j] = r.mx;
     }
     return out;
   };
@@ -125,15 +145,20 @@ export function cellInput(c: ColumnCells): CellInput {
     const eq = new Float64Array(k + 1);
     const inner = new Float64Array(k + 1);
     const off = new Float64Array(k + 1);
+    const lo = new Float64Array(k + 1);
+    const hi = new Float64Array(k + 1);
     for (let j = 0; j < k; j++) {
       const n = s.n[j] as number;
       const e = s.eq[j] as number;
+      const shift = j === 0 ? lowShift : 0;
       eq[j] = e;
       inner[j] = n - e;
       // Sum of (v - g_j) * scale over the inner values; values equal to g_j add nothing.
-      off[j] = ((s.sum[j] as number) - (j === 0 ? lowShift * (n - e) : 0)) * (ulps[j] as number);
+      off[j] = ((s.sum[j] as number) - shift * (n - e)) * (ulps[j] as number);
+      lo[j] = ((s.min[j] as number) - shift) * (ulps[j] as number);
+      hi[j] = ((s.max[j] as number) - shift) * (ulps[j] as number);
     }
-    return { eq, inner, innerOffsetSum: off };
+    return { eq, inner, innerOffsetSum: off, innerMin: lo, innerMax: hi };
   };
   return { grid, ref: side(c.ref), cur: side(c.cur), scale };
 }

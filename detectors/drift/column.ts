@@ -38,3 +38,7 @@ export interface NumericOptions {
 export const run = <T>(store: Store, sql: string, o: NumericOptions, extra: QueryParams = {}): Promise<T[]> =>
   store.query<T>(sql, { params: { ...o.params, ...extra }, settings: { ...DRIFT_SETTINGS, max_ast_elements: 2_000_000, max_expanded_ast_elements: 2_000_000 }, ...(o.signal ? { signal: o.signal } : {}) });
 
+
+/** A drift query with the detector's settings. */
+export const query = <T>(store: Store, sql: string, params: QueryParams, signal?: AbortSignal): Promise<T[]> =>
+  store.query<T>(sql, { params, settings: DRIFT_SETTINGS, ...(signal ? { signal } : {}) });

@@ -30,6 +30,9 @@ export interface CellSide {
   inner: ArrayLike<number>;
   /** Sum of (v - g_j) over the inner values (times the scale). */
   innerOffsetSum: ArrayLike<number>;
+  /** Lowest and highest (v - g_j) over the inner values (times the scale); optional, they tighten the bounds. */
+  innerMin?: ArrayLike<number>;
+  innerMax?: ArrayLike<number>;
 }
 
 export interface CellInput {
@@ -45,13 +48,15 @@ export interface CellInput {
 }
 
 /** Sub-cells a piece splits into per round. */
-export const SPLIT = 8;
+export const SPLIT = 64;
 /** Deepest split (SPLIT^MAX_DEPTH sub-cells per cell); what is still open there is walked. */
-export const MAX_DEPTH = 5;
+export const MAX_DEPTH = 2;
 /** Pieces with at most this many values are walked value by value rather than split. */
 export const WALK_MAX = 64;
+/** A column's round walks every chosen piece when they hold at most this many values in all. */
+export const WALK_ROWS = 200_000;
 /** Wasserstein's error bound, relative to the distance, above which open pieces are refined (the contract allows 1e-3). */
-export const W_TARGET = 5e-4;
+export const W_TARGET = 9e-4;
 
 /** The scale cell arithmetic runs at for values within [min, max]: 2^-64 when either is near the largest double. */
 export function arithmeticScale(min: number, max: number): number {
@@ -66,8 +71,10 @@ export interface CellScan {
   atOrBelowCur: Float64Array;
   /** max |S| over the points where both ECDFs are known exactly. */
   dKnownNumerator: number;
-  /** Per cell: the largest |S| its interior could reach. */
+  /** Per cell: the largest |S| its interior could reach, and S's range there. */
   dBoundNumerator: Float64Array;
+  hi: Float64Array;
+  lo: Float64Array;
   /** Per cell: S may change sign inside (its share of Wasserstein is uncertain). */
   straddles: Uint8Array;
   /** Per cell: the bounds of its share of ∫|S| dx (numerator times scaled value units); equal when exact. */
@@ -88,6 +95,14 @@ export function areaBounds(integral: number, w: number, hi: number, lo: number):
   return { lower, upper: Math.max(lower, Math.min(w * Math.max(hi, -lo), lower + 2 * w * other)) };
 }
 
+/** Lowest and highest inner offset of cell j over both sides: [0, w] when the input does not say. */
+function innerRange(c: CellInput, j: number, ir: number, ic: number, w: number): { mn: number; mx: number } {
+  if (!c.ref.innerMin || !c.cur.innerMin || !c.ref.innerMax || !c.cur.innerMax || ir + ic === 0) return { mn: 0, mx: w };
+  const mn = Math.min(ir > 0 ? (c.ref.innerMin[j] as number) : Infinity, ic > 0 ? (c.cur.innerMin[j] as number) : Infinity);
+  const mx = Math.max(ir > 0 ? (c.ref.innerMax[j] as number) : -Infinity, ic > 0 ? (c.cur.innerMax[j] as number) : -Infinity);
+  return { mn, mx };
+}
+
 /** The running numerator at S's start of cell j (after the values equal to g_j). */
 export function cellStart(s: CellScan, j: number): number {
   return (s.atOrBelowRef[j] as number) * s.n2 - (s.atOrBelowCur[j] as number) * s.n1;
@@ -105,6 +120,8 @@ export function scanCells(c: CellInput): CellScan {
   const A = new Float64Array(k);
   const B = new Float64Array(k);
   const bound = new Float64Array(k);
+  const sHi = new Float64Array(k);
+  const sLo = new Float64Array(k);
   const straddles = new Uint8Array(k);
   const lower = new Float64Array(k);
   const upper = new Float64Array(k);
@@ -122,22 +139,28 @@ export function scanCells(c: CellInput): CellScan {
     // Just before g_j+1, after every inner value: also exact.
     const end = (a + ir) * n2 - (b + ic) * n1;
     known = Math.max(known, Math.abs(at), Math.abs(end));
-    const lo = at - ic * n1;
-    const hi = at + ir * n2;
+    // Where the inner values lie: [mn, mx] above g_j (the whole cell when unknown). S is at before mn, end after mx.
+    const w = j + 1 < k ? (c.grid[j + 1] as number) * sc - (c.grid[j] as number) * sc : 0;
+    const { mn, mx } = innerRange(c, j, ir, ic, w);
+    const single = ir + ic > 0 && mn === mx;
+    const lo = single ? Math.min(at, end) : at - ic * n1;
+    const hi = single ? Math.max(at, end) : at + ir * n2;
     bound[j] = Math.max(Math.abs(lo), Math.abs(hi));
-    straddles[j] = lo < 0 && hi > 0 ? 1 : 0;
+    sHi[j] = hi;
+    sLo[j] = lo;
+    straddles[j] = lo < 0 && hi > 0 && mn < mx ? 1 : 0;
     if (j + 1 < k) {
-      const w = (c.grid[j + 1] as number) * sc - (c.grid[j] as number) * sc;
       // ∫S over the cell: S_j over its width, plus n_cur (resp. -n_ref) from each inner value to the cell's end.
       const integral = at * w + n2 * (ir * w - (c.ref.innerOffsetSum[j] as number)) - n1 * (ic * w - (c.cur.innerOffsetSum[j] as number));
-      const ab = areaBounds(integral, w, hi, lo);
-      lower[j] = ab.lower;
-      upper[j] = ab.upper;
+      const edge = Math.abs(at) * mn + Math.abs(end) * (w - mx);
+      const ab = areaBounds(integral - at * mn - end * (w - mx), mx - mn, hi, lo);
+      lower[j] = edge + ab.lower;
+      upper[j] = edge + ab.upper;
     }
     a += ir;
     b += ic;
   }
-  return { n1, n2, atOrBelowRef: A, atOrBelowCur: B, dKnownNumerator: known, dBoundNumerator: bound, straddles, areaLower: lower, areaUpper: upper };
+  return { n1, n2, atOrBelowRef: A, atOrBelowCur: B, dKnownNumerator: known, dBoundNumerator: bound, hi: sHi, lo: sLo, straddles, areaLower: lower, areaUpper: upper };
 }
 
 /** An open sub-cell in the engine's answer for a piece: S at its start, S's range inside, its share of ∫|S| (bounds), its values. */
@@ -151,7 +174,7 @@ export interface OpenSub {
   n: number;
 }
 
-/** The engine's split of one piece into SPLIT sub-cells (compare/refine-sql.ts subSummarySql; areas in numerator times scaled value units). */
+/** The engine's cut of one piece (compare/refine-sql.ts pieceSummarySql; areas in numerator times scaled value units). */
 export interface SubSummary {
   /** Extremes of S at the points where it is known exactly. */
   knownHi: number;
@@ -160,15 +183,6 @@ export interface SubSummary {
   area: number;
   /** Sub-cells that change sign or could hold a larger D than known. */
   open: OpenSub[];
-}
-
-/** The exact walk through one piece's values (the engine's refineSummarySql). */
-export interface RefinedSummary {
-  /** Highest and lowest running sum of (+n_cur per reference value, -n_ref per current value) inside, from 0 at its start. */
-  hi: number;
-  lo: number;
-  /** ∫|S| dx across it, in numerator times scaled value units. */
-  area: number;
 }
 
 /**
@@ -208,14 +222,16 @@ export class Refinement {
   constructor(
     private readonly c: CellInput,
     private readonly s: CellScan,
+    /** Walk every chosen piece when they hold at most this many values in all (WALK_ROWS; tests pass 0 to see the splitting alone). */
+    private readonly walkRows = WALK_ROWS,
   ) {
     this.known = s.dKnownNumerator;
     for (let j = 0; j + 1 < c.grid.length; j++) {
       const n = (c.ref.inner[j] as number) + (c.cur.inner[j] as number);
       const start = cellStart(s, j);
-      const hi = start + (c.ref.inner[j] as number) * s.n2;
-      const lo = start - (c.cur.inner[j] as number) * s.n1;
-      const signChanges = lo < 0 && hi > 0;
+      const hi = s.hi[j] as number;
+      const lo = s.lo[j] as number;
+      const signChanges = s.straddles[j] === 1;
       const piece: Piece = { cell: j, depth: 0, idx: 0, start, hi, lo, lower: s.areaLower[j] as number, upper: s.areaUpper[j] as number, n, signChanges, counted: false };
       if (n > 0 && (signChanges || bound(piece) > this.known)) this.open.push(piece);
       else this.area += s.areaLower[j] as number;
@@ -247,12 +263,14 @@ export class Refinement {
       }
     }
     const chosen = [...d, ...w];
-    const walk = chosen.filter((p) => walkAll || p.n <= WALK_MAX);
+    // Few values left in all: walk them and be done (a round costs a read of the column whatever it groups).
+    const rows = chosen.reduce((t, p) => t + p.n, 0);
+    const walk = chosen.filter((p) => walkAll || rows <= this.walkRows || p.n <= WALK_MAX);
     return { split: chosen.filter((p) => !walk.includes(p)), walk };
   }
 
-  /** A piece split by the engine: its exact part counted, its open sub-cells the next depth's pieces. */
-  split(p: Piece, m: SubSummary): void {
+  /** A piece cut by the engine (into sub-cells, or walked value by value): its exact part counted, its open sub-cells the next depth's pieces. */
+  apply(p: Piece, m: SubSummary): void {
     this.drop(p);
     this.known = Math.max(this.known, Math.abs(m.knownHi), Math.abs(m.knownLo));
     // The engine's area covers the whole piece but its open sign-changing sub-cells.
@@ -261,13 +279,6 @@ export class Refinement {
       const signChanges = o.lo < 0 && o.hi > 0;
       this.open.push({ cell: p.cell, depth: p.depth + 1, idx: p.idx * SPLIT + o.sub, start: o.start, hi: o.hi, lo: o.lo, lower: o.lower, upper: o.upper, n: o.n, signChanges, counted: !signChanges });
     }
-  }
-
-  /** A piece walked value by value: exact. */
-  walk(p: Piece, r: RefinedSummary): void {
-    this.drop(p);
-    this.known = Math.max(this.known, Math.abs(p.start + r.hi), Math.abs(p.start + r.lo));
-    this.area += r.area - (p.counted ? p.lower : 0);
   }
 
   private drop(p: Piece): void {
