@@ -3,7 +3,7 @@
 // remap of its IEEE bits (its key), so a cell spans a relative width of at
 // most 1/128 and its lower bound is exactly representable. The pieces a cell
 // splits into when refined (stats/ecdf-cells.ts) are the next bits of the key,
-// 3 per depth, and a value's offset above its cell's (or piece's) start is the
+// log2(SPLIT) per depth, and a value's offset above its cell's (or piece's) start is the
 // rest of the key, in units of the cell's ulp: exact integers, so no sum of
 // offsets can overflow.
 import { SPLIT, arithmeticScale, type CellInput, type CellSide } from '../stats/ecdf-cells.ts';

@@ -253,7 +253,7 @@ describe('binned path against the raw rows', () => {
       expect(psiRow.value).toBeCloseTo(psi(br, bc), 12);
       const ks = pick(rows, 'rawcheck', feat, 'ks_d');
       expect(JSON.parse(ks.details).ecdf_method).toBe('binned');
-      expect(Math.abs((ks.value as number) - ksTest(ref, cu).d)).toBeLessThanOrEqual(0.005);
+      expect(Math.abs((ks.value as number) - ksTest(ref, cu).d)).toBeLessThanOrEqual(1e-6);
     }
     const cats = async (start: Date) =>
       store.query<{ c: string; n: number }>(
