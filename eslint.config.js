@@ -36,7 +36,7 @@ export const FLOOR_ZONES = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.kafka/**', 'dist/**', 'coverage/**', 'web/vendor/**', 'scratch/**', 'test/fixtures/lint/**'] },
+  { ignores: ['node_modules/**', 'data/**', '.kafka/**', 'dist/**', 'coverage/**', 'web/vendor/**', 'scratch/**', 'test/fixtures/lint/**', 'detectors/contrib-probe-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

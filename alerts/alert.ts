@@ -24,6 +24,25 @@ export interface Evidence {
   threshold: number | null;
   status: ScoreStatus;
   severity: Severity;
+  /** End of the window the score was computed over (ISO), when the run said. */
+  window_end?: string | undefined;
+}
+
+/**
+ * What became of one of the rule's actions when the alert started firing.
+ * `no_target`: a rollback with no healthy version to return to (reason
+ * `no_healthy_target`); its payload is recorded in alert_outbox, not sent.
+ */
+export interface ActionRecord {
+  action: string;
+  type: 'retrain' | 'rollback';
+  outcome: 'queued' | 'dry_run' | 'muted' | 'cooldown' | 'no_target';
+  /** The webhook-id of the recorded message (queued, dry_run, no_target). */
+  webhook_id?: string | undefined;
+  /** Rollbacks: the version to return to, null when there is none. */
+  target_version?: string | null | undefined;
+  reason?: 'no_healthy_target' | undefined;
+  at: string;
 }
 
 export interface Alert {
@@ -49,6 +68,16 @@ export interface Alert {
   /** The most recent breaching rows, newest last. */
   evidence: ReadonlyArray<Evidence>;
   updatedAt: number;
+  /**
+   * The window the last judgement was about (ms) and what it said. A later
+   * run over the same window (late data re-scored) replaces that judgement
+   * instead of counting as one more run; a run over an older window is
+   * history and leaves the alert alone.
+   */
+  lastWindowEnd?: number | null | undefined;
+  lastJudgement?: 'breach' | 'ok' | null | undefined;
+  /** The actions of the current episode, as decided when it started firing. */
+  actions?: ReadonlyArray<ActionRecord> | undefined;
 }
 
 export const MAX_EVIDENCE = 10;

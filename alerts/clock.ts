@@ -1,6 +1,7 @@
 // Every time-based decision in alerting (for/keep_firing_for durations,
 // group timers, silences, cooldowns, outbox backoff) reads the time from a
 // Clock, so tests can move time instead of waiting for it.
+import { toClickHouseTime } from '../src/core/util/time.ts';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -29,5 +30,5 @@ export class ManualClock implements Clock {
 
 /** ClickHouse DateTime64(3) text for an epoch-ms instant (UTC). */
 export function chTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  return toClickHouseTime(ms);
 }

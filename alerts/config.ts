@@ -70,7 +70,7 @@ const globsOr = (d: string, description: string) => z.union([z.string().min(1), 
 
 // ---------------------------------------------------------------- rules
 
-const RESERVED_LABELS = new Set(['alertname', 'model', 'version', 'feature', 'metric', 'segment', 'severity']);
+const RESERVED_LABELS = new Set(['alertname', 'model', 'version', 'feature', 'metric', 'segment', 'detector', 'severity']);
 
 export const ruleSchema = z
   .strictObject({

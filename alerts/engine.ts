@@ -3,11 +3,14 @@
 // health, queues the action webhooks of alerts that just started firing,
 // persists the changes, and hands firing and resolved alerts to the
 // dispatcher. Runs are evaluated one at a time, in the order they arrive.
+// When a run says which window it scored, an alert counts windows, not runs:
+// a second run over the window it last judged (late data re-scored) replaces
+// that judgement, and a run over an older window leaves it alone.
 import { DriftwatchError, describeError } from '../src/core/errors.ts';
 import type { Logger } from '../src/core/log/logger.ts';
 import { parseDuration } from '../src/core/util/duration.ts';
-import type { ActionRunner } from './actions/runner.ts';
-import type { Alert, AlertTransition } from './alert.ts';
+import type { ActionDecision, ActionRunner } from './actions/runner.ts';
+import { MAX_EVIDENCE, type ActionRecord, type Alert, type AlertTransition } from './alert.ts';
 import type { Clock } from './clock.ts';
 import type { AlertsConfig } from './config.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -82,17 +85,20 @@ export class AlertEngine {
     const orphans: Alert[] = [];
     const transitions: AlertTransition[] = [];
     for (const a of loaded) {
-      if (!this.#byName.has(a.rule) && (a.state === 'firing' || a.state === 'pending')) {
+      // Alerts of removed rules, and alerts stored before the detector was
+      // part of an alert's identity (no run can match their fingerprint again).
+      const gone = !this.#byName.has(a.rule) ? 'rule-removed' : a.labels.detector === undefined ? 'identity-changed' : null;
+      if (gone && (a.state === 'firing' || a.state === 'pending')) {
         const next: Alert = { ...a, state: a.state === 'firing' ? 'resolved' : 'inactive', resolvedAt: a.state === 'firing' ? now : null, updatedAt: now };
         orphans.push(next);
-        transitions.push(this.#transition(a.state, next, 'rule-removed', now));
+        transitions.push(this.#transition(a.state, next, gone, now));
         this.#alerts.set(a.fingerprint, next);
       } else {
         this.#alerts.set(a.fingerprint, a);
       }
     }
     if (orphans.length > 0) {
-      logger.info('resolving alerts of rules that no longer exist', { alerts: orphans.length, rules: [...new Set(orphans.map((a) => a.rule))] });
+      logger.info('resolving alerts of rules that no longer exist (or stored under an older identity)', { alerts: orphans.length, rules: [...new Set(orphans.map((a) => a.rule))] });
       await this.#o.state.save(orphans, transitions);
     }
     this.#o.dispatcher?.insert(this.#alerts.values());
@@ -148,12 +154,26 @@ export class AlertEngine {
         }
       }
 
-      // 2. Step every touched alert.
+      // 2. Step every touched alert (window by window, see the header).
       const changed: Alert[] = [];
       const transitions: AlertTransition[] = [];
-      const newlyFiring: Array<{ alert: Alert; rule: CompiledRule }> = [];
+      const newlyFiring: Array<{ index: number; rule: CompiledRule }> = [];
+      const windowEnd = run.window_end !== undefined && !Number.isNaN(Date.parse(run.window_end)) ? Date.parse(run.window_end) : null;
+      let stale = 0;
       for (const [fp, c] of candidates) {
         const prev = this.#alerts.get(fp);
+        const judged = prev?.lastWindowEnd ?? null;
+        if (prev && windowEnd !== null && judged !== null && windowEnd <= judged) {
+          if (windowEnd < judged) {
+            stale++;
+            continue;
+          }
+          if (prev.lastJudgement === c.judgement.kind) {
+            const refreshed = this.#refresh(prev, c, run, now);
+            if (refreshed) changed.push(refreshed);
+            continue;
+          }
+        }
         const identity = c.rule.labelsFor(c.row);
         const input: StepInput =
           c.judgement.kind === 'breach'
@@ -166,19 +186,21 @@ export class AlertEngine {
                 severity: c.judgement.severity,
                 value: c.row.value,
                 threshold: c.judgement.threshold,
-                evidence: evidenceOf(c.row, c.judgement.severity, c.judgement.threshold),
+                evidence: { ...evidenceOf(c.row, c.judgement.severity, c.judgement.threshold), ...(run.window_end ? { window_end: run.window_end } : {}) },
                 runId: run.run_id,
                 now,
               }
             : { kind: 'ok', rule: c.rule.config, value: c.row.value, runId: run.run_id, now };
         const res = step(prev, input);
         if (!res) continue;
-        changed.push(res.next);
-        if (res.from !== res.next.state) {
-          transitions.push(this.#transition(res.from, res.next, run.run_id, now));
-          if (res.next.state === 'firing') newlyFiring.push({ alert: res.next, rule: c.rule });
+        const next: Alert = { ...res.next, lastWindowEnd: windowEnd, lastJudgement: c.judgement.kind };
+        changed.push(next);
+        if (res.from !== next.state) {
+          transitions.push(this.#transition(res.from, next, run.run_id, now));
+          if (next.state === 'firing') newlyFiring.push({ index: changed.length - 1, rule: c.rule });
         }
       }
+      if (stale > 0) logger.debug('older window than the alerts last judged; alerts left as they are', { run_id: run.run_id, window_end: run.window_end, alerts: stale });
 
       // 3. Per-version health, for rollback targets.
       if (this.#o.health) {
@@ -190,8 +212,11 @@ export class AlertEngine {
       // a crash in between re-fires the alert and the cooldown stops a repeat.
       if (this.#o.actions) {
         this.#overlay = new Map(changed.map((a) => [a.fingerprint, a]));
-        for (const { alert, rule } of newlyFiring) {
-          if (rule.config.actions.length > 0) await this.#o.actions.onFiring(alert, rule.config, run.run_id);
+        for (const { index, rule } of newlyFiring) {
+          if (rule.config.actions.length === 0) continue;
+          const alert = changed[index]!;
+          const decisions = await this.#o.actions.onFiring(alert, rule.config, run.run_id);
+          changed[index] = { ...alert, actions: decisions.map((d) => actionRecord(d, now)) };
         }
         this.#overlay = null;
       }
@@ -221,15 +246,56 @@ export class AlertEngine {
     }
   }
 
+  /**
+   * The same window judged the same way again (a re-score): the alert takes
+   * the new value, severity and evidence but counts no extra run. Null when
+   * nothing worth saving changed.
+   */
+  #refresh(prev: Alert, c: Candidate, run: ScoreRun, now: number): Alert | null {
+    if (c.judgement.kind === 'ok') {
+      if (prev.state !== 'firing' && prev.state !== 'pending') return null;
+      return { ...prev, value: c.row.value, lastRunId: run.run_id, updatedAt: now };
+    }
+    const { severity, threshold } = c.judgement;
+    const identity = c.rule.labelsFor(c.row);
+    const evidence = { ...evidenceOf(c.row, severity, threshold), ...(run.window_end ? { window_end: run.window_end } : {}) };
+    return {
+      ...prev,
+      labels: { ...identity, severity },
+      annotations: c.rule.annotationsFor(identity, c.row, severity, threshold),
+      severity,
+      value: c.row.value,
+      threshold,
+      // The superseded evidence of this window gives way to the new one.
+      evidence: [...prev.evidence.filter((e) => e.window_end === undefined || e.window_end !== run.window_end), evidence].slice(-MAX_EVIDENCE),
+      lastRunId: run.run_id,
+      updatedAt: now,
+    };
+  }
+
   #health(run: ScoreRun, candidates: Map<string, Candidate>, now: number): VersionHealth[] {
     const byVersion = new Map<string, VersionHealth>();
-    const runAt = Date.parse(run.run_at);
+    const runAt = Number.isNaN(Date.parse(run.run_at)) ? now : Date.parse(run.run_at);
+    const windowStart = run.window_start !== undefined && !Number.isNaN(Date.parse(run.window_start)) ? Date.parse(run.window_start) : runAt;
+    const windowEnd = run.window_end !== undefined && !Number.isNaN(Date.parse(run.window_end)) ? Date.parse(run.window_end) : runAt;
     for (const row of run.scores) {
-      if (isSilentStatus(row.status)) continue;
+      // Model-level rows (version '': a model's total volume, unknown labels) judge no version.
+      if (isSilentStatus(row.status) || row.model_version === '') continue;
       const k = JSON.stringify([row.model, row.model_version, row.detector]);
       let h = byVersion.get(k);
       if (!h) {
-        h = { model: row.model, model_version: row.model_version, detector: row.detector, run_id: run.run_id, run_at: Number.isNaN(runAt) ? now : runAt, healthy: true, scores: 0, breaches: 0 };
+        h = {
+          model: row.model,
+          model_version: row.model_version,
+          detector: row.detector,
+          run_id: run.run_id,
+          run_at: runAt,
+          window_start: windowStart,
+          window_end: windowEnd,
+          healthy: true,
+          scores: 0,
+          breaches: 0,
+        };
         byVersion.set(k, h);
       }
       h.scores++;
@@ -268,4 +334,16 @@ export class AlertEngine {
     for (const a of this.#alerts.values()) if (a.state !== 'inactive') counts[a.state]++;
     for (const [state, n] of Object.entries(counts)) m.alerts.set({ state }, n);
   }
+}
+
+function actionRecord(d: ActionDecision, now: number): ActionRecord {
+  return {
+    action: d.action,
+    type: d.type,
+    outcome: d.outcome,
+    ...(d.webhookId !== undefined ? { webhook_id: d.webhookId } : {}),
+    ...(d.targetVersion !== undefined ? { target_version: d.targetVersion } : {}),
+    ...(d.reason !== undefined ? { reason: d.reason } : {}),
+    at: new Date(now).toISOString(),
+  };
 }

@@ -2,7 +2,7 @@
 // model (group labels, common labels and annotations, firing and resolved
 // alerts), with driftwatch's evidence attached to each alert.
 import { randomUUID } from 'node:crypto';
-import type { Alert, Evidence } from './alert.ts';
+import type { ActionRecord, Alert, Evidence } from './alert.ts';
 import type { Severity } from './config.ts';
 import type { Labels } from './labels.ts';
 
@@ -20,6 +20,8 @@ export interface NotifiedAlert {
   value: number | null;
   threshold: number | null;
   evidence: ReadonlyArray<Evidence>;
+  /** What the rule's actions did when the alert started firing (e.g. a rollback with no_healthy_target); empty without actions. */
+  actions: ReadonlyArray<ActionRecord>;
   /** Link back to driftwatch when alerts.external_url is set. */
   generatorUrl: string | null;
 }
@@ -63,6 +65,7 @@ export function notifiedAlert(a: Alert, externalUrl: string | null): NotifiedAle
     value: a.value,
     threshold: a.threshold,
     evidence: a.evidence,
+    actions: a.actions ?? [],
     generatorUrl: externalUrl ? `${externalUrl.replace(/\/$/, '')}/#/alerts/${a.fingerprint}` : null,
   };
 }

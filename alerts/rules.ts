@@ -11,7 +11,7 @@ export type Judgement = { kind: 'breach'; severity: Severity; threshold: number 
 
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, error: 3, warning: 2, info: 1 };
 
-const RESERVED = new Set(['alertname', 'model', 'version', 'feature', 'metric', 'segment', 'severity']);
+const RESERVED = new Set(['alertname', 'model', 'version', 'feature', 'metric', 'segment', 'detector', 'severity']);
 
 export class CompiledRule {
   readonly name: string;
@@ -61,7 +61,10 @@ export class CompiledRule {
 
   /** Identity labels (no severity). */
   labelsFor(row: ScoreRow): Record<string, string> {
-    const labels: Record<string, string> = { alertname: this.name, model: row.model, version: row.model_version, metric: row.metric };
+    // The detector is part of the identity: two jobs scoring the same metric
+    // against different baselines (a version's own past, the champion) are
+    // two signals, and mixing their runs would make `for` count neither.
+    const labels: Record<string, string> = { alertname: this.name, model: row.model, version: row.model_version, metric: row.metric, detector: row.detector };
     if (row.feature !== '') labels.feature = row.feature;
     if (row.segment !== '') labels.segment = row.segment;
     for (const k of Object.keys(this.config.match.tags)) {

@@ -18,6 +18,14 @@ export interface ScoreRun {
   run_id: string;
   /** ISO timestamp of the run. */
   run_at: string;
+  /**
+   * The window the run scored (ISO), when known. With it, a second run over
+   * a window (late data re-scored) replaces the first one's judgement rather
+   * than counting as another run, and a run over a window older than the one
+   * an alert last judged (a backfill) does not move that alert.
+   */
+  window_start?: string | undefined;
+  window_end?: string | undefined;
   scores: ReadonlyArray<ScoreRow>;
 }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { formatIssues } from '../src/core/config/format-issues.ts';
 import { DriftwatchError } from '../src/core/errors.ts';
 import type { Store } from '../src/core/store/store.ts';
-import { parseDuration } from '../src/core/util/duration.ts';
+import { durationString, parseDuration } from '../src/core/util/duration.ts';
 import { chTime, type Clock } from './clock.ts';
 import { compileMatcher, formatMatcher, matchesAll, parseMatcher, type CompiledMatcher, type Labels, type Matcher } from './labels.ts';
 
@@ -77,7 +77,7 @@ export const silenceInputSchema = z
     matchers: z.array(matcherInput).min(1, 'give at least one matcher'),
     starts_at: z.iso.datetime({ offset: true }).optional(),
     ends_at: z.iso.datetime({ offset: true }).optional(),
-    duration: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30m, 2h or 1d').optional(),
+    duration: durationString().optional(),
     created_by: z.string().trim().min(1, 'required: who creates the silence'),
     comment: z.string().trim().min(1, 'required: why (a ticket, an incident)'),
   })

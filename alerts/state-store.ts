@@ -2,7 +2,7 @@
 // store appends a versioned row per change (ReplacingMergeTree); the memory
 // store is the fake the unit tests use.
 import type { Store } from '../src/core/store/store.ts';
-import type { Alert, AlertState, AlertTransition, Evidence } from './alert.ts';
+import type { ActionRecord, Alert, AlertState, AlertTransition, Evidence } from './alert.ts';
 import { chTime } from './clock.ts';
 import type { Severity } from './config.ts';
 
@@ -48,6 +48,9 @@ interface StateRow {
   evidence: string;
   updated_ms: string;
   version_text: string;
+  last_window_ms: string | null;
+  last_judgement: string;
+  actions: string;
 }
 
 const ms = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -68,7 +71,8 @@ export class ClickHouseAlertStateStore implements AlertStateStore {
       `SELECT fingerprint, rule, labels, annotations, toString(state) AS state_name, severity, value, threshold, breach_runs, ok_runs,
               toString(toUnixTimestamp64Milli(active_at)) AS active_ms, toString(toUnixTimestamp64Milli(fired_at)) AS fired_ms,
               toString(toUnixTimestamp64Milli(last_breach_at)) AS last_breach_ms, toString(toUnixTimestamp64Milli(resolved_at)) AS resolved_ms,
-              last_run_id, evidence, toString(toUnixTimestamp64Milli(updated_at)) AS updated_ms, toString(version) AS version_text
+              last_run_id, evidence, toString(toUnixTimestamp64Milli(updated_at)) AS updated_ms, toString(version) AS version_text,
+              toString(toUnixTimestamp64Milli(last_window_end)) AS last_window_ms, last_judgement, actions
        FROM (SELECT * FROM alert_state ORDER BY fingerprint, version DESC LIMIT 1 BY fingerprint)
        WHERE state IN ('pending', 'firing') OR (state = 'resolved' AND resolved_at >= {since:DateTime64(3, 'UTC')})`,
       { params: { since: chTime(resolvedSince) } },
@@ -77,7 +81,12 @@ export class ClickHouseAlertStateStore implements AlertStateStore {
       const v = BigInt(r.version_text);
       if (v > this.#version) this.#version = v;
     }
-    return rows.map((r) => ({
+    return rows.map((r) => this.#fromRow(r));
+  }
+
+  #fromRow(r: StateRow): Alert {
+    const actions = JSON.parse(r.actions || '[]') as ActionRecord[];
+    return {
       fingerprint: r.fingerprint,
       rule: r.rule,
       labels: r.labels,
@@ -95,7 +104,10 @@ export class ClickHouseAlertStateStore implements AlertStateStore {
       lastRunId: r.last_run_id,
       evidence: JSON.parse(r.evidence || '[]') as Evidence[],
       updatedAt: Number(r.updated_ms),
-    }));
+      lastWindowEnd: ms(r.last_window_ms),
+      lastJudgement: r.last_judgement === 'breach' || r.last_judgement === 'ok' ? r.last_judgement : null,
+      ...(actions.length > 0 ? { actions } : {}),
+    };
   }
 
   async save(alerts: ReadonlyArray<Alert>, transitions: ReadonlyArray<AlertTransition>): Promise<void> {
@@ -119,6 +131,9 @@ export class ClickHouseAlertStateStore implements AlertStateStore {
         last_run_id: a.lastRunId,
         evidence: JSON.stringify(a.evidence),
         updated_at: chTime(a.updatedAt),
+        last_window_end: chOrNull(a.lastWindowEnd ?? null),
+        last_judgement: a.lastJudgement ?? '',
+        actions: JSON.stringify(a.actions ?? []),
         version: this.#nextVersion(),
       })),
     );

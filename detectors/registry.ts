@@ -4,11 +4,14 @@
 import { z } from 'zod';
 import type { Detector, JobConfigBase, JobSchema } from '../src/core/detector.ts';
 import { driftDetector } from './drift/definition.ts';
+import { estimatedQualityDetector } from './estimated/definition.ts';
 import { operationalDetector } from './operational/definition.ts';
 import { qualityDetector } from './quality/definition.ts';
+import { stalenessDetector } from './staleness/definition.ts';
 import { shadowDetector } from './versions/shadow-definition.ts';
+import { trendDetector } from './trend/definition.ts';
 
-export const DETECTORS = [driftDetector, operationalDetector, qualityDetector, shadowDetector] as const;
+export const DETECTORS = [driftDetector, operationalDetector, qualityDetector, shadowDetector, estimatedQualityDetector, trendDetector, stalenessDetector] as const;
 
 type SchemasOf<T extends readonly Detector<JobSchema>[]> = { -readonly [K in keyof T]: T[K] extends Detector<infer S> ? S : never };
 

@@ -9,11 +9,17 @@
 #   bash scripts/kafka.sh status   exit 0 and print the brokers string if running, else exit 1
 #   bash scripts/kafka.sh fetch    only fetch the jars (e.g. to warm a CI cache)
 #   bash scripts/kafka.sh logs     print the broker log path
+#   bash scripts/kafka.sh version  print the broker version this configuration runs
+#   bash scripts/kafka.sh run-class CLASS [ARGS...]
+#                                  run a Java main from the broker's classpath, e.g. the
+#                                  console producer (org.apache.kafka.tools.ConsoleProducer)
 #
 # Everything except the brokers string goes to stderr, so callers can do
 #   KAFKA_BROKERS=$(bash scripts/kafka.sh start)
 #
 # Environment:
+#   KAFKA_VERSION          Apache Kafka version from Maven Central (default 3.9.1; 4.x works
+#                          too, e.g. 4.4.0); jars are cached per version
 #   KAFKA_PORT             client listener port (default 9092)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port (default KAFKA_PORT+1000)
 #   KAFKA_STATE_DIR        data, config, logs, pidfile (default <repo>/.kafka/local)
@@ -30,12 +36,20 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 POM="$SCRIPT_DIR/kafka/pom.xml"
 
-KAFKA_VERSION=3.9.1
+KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
+[[ "$KAFKA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { printf 'kafka.sh: error: KAFKA_VERSION must look like 3.9.1 or 4.4.0 (got %s)\n' "$KAFKA_VERSION" >&2; exit 2; }
+KAFKA_MAJOR=${KAFKA_VERSION%%.*}
+# Kafka 4 logs through log4j2, Kafka 3 through log4j 1.2 (reload4j): the pom
+# profile picks the binding, the broker gets the matching configuration.
+if (( KAFKA_MAJOR >= 4 )); then MVN_PROFILE=kafka4; else MVN_PROFILE=kafka3; fi
 PORT=${KAFKA_PORT:-9092}
 CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1000))}
 STATE_DIR=${KAFKA_STATE_DIR:-$REPO_ROOT/.kafka/local}
 CACHE_HOME=${DRIFTWATCH_KAFKA_HOME:-$HOME/.cache/driftwatch/kafka}
-LIBS_DIR="$CACHE_HOME/$KAFKA_VERSION/libs"
+# One classpath per version and pom: checkouts with different poms (another
+# branch, an older clone) share the cache without refetching over each other.
+POM_SUM=$(sha256sum "$POM" | cut -d' ' -f1)
+LIBS_DIR="$CACHE_HOME/$KAFKA_VERSION/libs-$MVN_PROFILE-${POM_SUM:0:12}"
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
 
@@ -43,8 +57,10 @@ DATA_DIR="$STATE_DIR/data"
 LOG_DIR="$STATE_DIR/logs"
 PID_FILE="$STATE_DIR/kafka.pid"
 BROKERS_FILE="$STATE_DIR/brokers"
+VERSION_FILE="$STATE_DIR/version"
 CONFIG="$STATE_DIR/server.properties"
 LOG4J_CONFIG="$STATE_DIR/log4j.properties"
+LOG4J2_CONFIG="$STATE_DIR/log4j2.properties"
 CONSOLE_LOG="$LOG_DIR/console.log"
 
 # Serialise start/stop on one state dir, and jar fetches on one cache, so two
@@ -67,8 +83,8 @@ case "$STATE_DIR" in
   /*) ;;
   *) mkdir -p "$STATE_DIR"; STATE_DIR=$(cd "$STATE_DIR" && pwd)
      DATA_DIR="$STATE_DIR/data"; LOG_DIR="$STATE_DIR/logs"; PID_FILE="$STATE_DIR/kafka.pid"
-     BROKERS_FILE="$STATE_DIR/brokers"; CONFIG="$STATE_DIR/server.properties"
-     LOG4J_CONFIG="$STATE_DIR/log4j.properties"; CONSOLE_LOG="$LOG_DIR/console.log" ;;
+     BROKERS_FILE="$STATE_DIR/brokers"; VERSION_FILE="$STATE_DIR/version"; CONFIG="$STATE_DIR/server.properties"
+     LOG4J_CONFIG="$STATE_DIR/log4j.properties"; LOG4J2_CONFIG="$STATE_DIR/log4j2.properties"; CONSOLE_LOG="$LOG_DIR/console.log" ;;
 esac
 
 require_java() {
@@ -76,16 +92,18 @@ require_java() {
   local v
   v=$(java -version 2>&1 | awk -F'"' '/version/ {print $2; exit}')
   local major=${v%%.*}
-  if [[ "$major" =~ ^[0-9]+$ ]] && (( major < 11 )); then
-    die "java $v is too old: Kafka $KAFKA_VERSION needs Java 11+ (17 recommended)"
+  local need=11
+  (( KAFKA_MAJOR >= 4 )) && need=17
+  if [[ "$major" =~ ^[0-9]+$ ]] && (( major < need )); then
+    die "java $v is too old: Kafka $KAFKA_VERSION needs Java $need+ (17 recommended)"
   fi
 }
 
-# Fetch the broker's runtime classpath once; the .complete stamp carries the
-# pom's checksum so editing the pom (e.g. a version bump) refetches.
+# Fetch the broker's runtime classpath once per version; the .complete stamp
+# carries the pom's checksum and the version, so editing the pom refetches.
 fetch_jars() {
   local sum stamp
-  sum=$(sha256sum "$POM" | cut -d' ' -f1)
+  sum="$POM_SUM $KAFKA_VERSION $MVN_PROFILE"
   stamp="$LIBS_DIR/.complete"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]]; then
     return 0
@@ -102,7 +120,7 @@ fetch_jars() {
   # -B -q: no progress bars, only problems; </dev/null: never wait on stdin.
   # The sed drops the bare colour-reset codes Maven 3.8 prints even in batch
   # mode (pipefail keeps mvn's exit status).
-  if ! mvn -B -q -f "$POM" dependency:copy-dependencies \
+  if ! mvn -B -q -f "$POM" -P "$MVN_PROFILE" -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
         -DincludeScope=runtime -DoutputDirectory="$tmp" </dev/null 2>&1 \
       | sed -e $'s/\x1b\\[[0-9;]*m//g' -e '/^[[:space:]]*$/d' >&2; then
     rm -rf "$tmp"
@@ -210,6 +228,41 @@ log4j.logger.state.change.logger=WARN
 log4j.logger.kafka.log.LogCleaner=WARN
 log4j.logger.org.apache.kafka.storage.internals.log.LogConfig=WARN
 EOF
+
+  cat >"$LOG4J2_CONFIG" <<'EOF'
+# Written by scripts/kafka.sh for Kafka 4 (log4j2). Everything to files under ${sys:kafka.logs.dir}.
+status = warn
+appender.server.type = RollingFile
+appender.server.name = server
+appender.server.fileName = ${sys:kafka.logs.dir}/server.log
+appender.server.filePattern = ${sys:kafka.logs.dir}/server.log.%i
+appender.server.layout.type = PatternLayout
+appender.server.layout.pattern = [%d] %p %m (%c)%n
+appender.server.policies.type = Policies
+appender.server.policies.size.type = SizeBasedTriggeringPolicy
+appender.server.policies.size.size = 20MB
+appender.server.strategy.type = DefaultRolloverStrategy
+appender.server.strategy.max = 2
+rootLogger.level = INFO
+rootLogger.appenderRef.server.ref = server
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.statechange.name = state.change.logger
+logger.statechange.level = WARN
+logger.cleaner.name = kafka.log.LogCleaner
+logger.cleaner.level = WARN
+logger.logconfig.name = org.apache.kafka.storage.internals.log.LogConfig
+logger.logconfig.level = WARN
+EOF
+}
+
+# The -D options that point the JVM's logging at our configuration.
+log_opts() {
+  if (( KAFKA_MAJOR >= 4 )); then
+    printf '%s\n' "-Dlog4j2.configurationFile=$LOG4J2_CONFIG" "-Dkafka.logs.dir=$LOG_DIR"
+  else
+    printf '%s\n' "-Dlog4j.configuration=file:$LOG4J_CONFIG" "-Dkafka.logs.dir=$LOG_DIR"
+  fi
 }
 
 java_opts() {
@@ -218,9 +271,9 @@ java_opts() {
   JAVA_OPTS=("${heap[@]}"
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
     -XX:+ExplicitGCInvokesConcurrent
-    -Djava.awt.headless=true
-    -Dkafka.logs.dir="$LOG_DIR"
-    -Dlog4j.configuration="file:$LOG4J_CONFIG")
+    -Djava.awt.headless=true)
+  local opt
+  while IFS= read -r opt; do JAVA_OPTS+=("$opt"); done < <(log_opts)
 }
 
 format_storage() {
@@ -232,7 +285,9 @@ format_storage() {
   local cid
   cid=$(random_cluster_id)
   log "formatting $DATA_DIR (cluster id $cid)"
-  if ! java -Xmx256m -Dlog4j.configuration="file:$LOG4J_CONFIG" -Dkafka.logs.dir="$LOG_DIR" \
+  local opts=() opt
+  while IFS= read -r opt; do opts+=("$opt"); done < <(log_opts)
+  if ! java -Xmx256m "${opts[@]}" \
         -cp "$(classpath)" kafka.tools.StorageTool format \
         -t "$cid" -c "$CONFIG" --ignore-formatted </dev/null >"$LOG_DIR/format.log" 2>&1; then
     cat "$LOG_DIR/format.log" >&2
@@ -271,8 +326,12 @@ wait_ready() {
 cmd_start() {
   local pid
   if pid=$(running_pid); then
-    local brokers
+    local brokers running_version
     brokers=$(cat "$BROKERS_FILE" 2>/dev/null || echo "127.0.0.1:$PORT")
+    running_version=$(cat "$VERSION_FILE" 2>/dev/null || echo unknown)
+    if [[ "$running_version" != "$KAFKA_VERSION" ]]; then
+      die "a Kafka $running_version broker already runs on $brokers (pid $pid, state $STATE_DIR), not $KAFKA_VERSION; stop it first"
+    fi
     log "already running (pid $pid, state $STATE_DIR) on $brokers"
     if [[ "$brokers" != "127.0.0.1:$PORT" ]]; then
       log "warning: it listens on $brokers, not on the requested port $PORT; stop it first to change ports"
@@ -315,6 +374,7 @@ cmd_start() {
   # non-interactive shell, so setsid does not fork): $! is the broker's pid.
   echo "$pid" >"$PID_FILE"
   echo "127.0.0.1:$PORT" >"$BROKERS_FILE"
+  echo "$KAFKA_VERSION" >"$VERSION_FILE"
   wait_ready "$pid"
   log "ready in $((SECONDS - t0))s (pid $pid, log $LOG_DIR/server.log)"
   printf '127.0.0.1:%s\n' "$PORT"
@@ -366,5 +426,28 @@ case "${1:-}" in
   restart) lock "$STATE_DIR/.lock" 9; cmd_stop; cmd_start ;;
   fetch) fetch_jars; log "jars in $LIBS_DIR" ;;
   logs) printf '%s\n' "$LOG_DIR/server.log" ;;
-  *) echo "usage: $0 start|stop|status|restart|fetch|logs" >&2; exit 2 ;;
+  version) printf '%s\n' "$KAFKA_VERSION" ;;
+  run-class)
+    # Like the distribution's kafka-run-class.sh: a Java main from the
+    # broker's classpath (console producer/consumer, transaction tools),
+    # logging WARN and up to stderr so stdout stays the tool's own output.
+    shift
+    [[ $# -ge 1 ]] || { echo "usage: $0 run-class CLASS [ARGS...]" >&2; exit 2; }
+    require_java
+    fetch_jars
+    tool_log=$(mktemp --suffix=.properties -t dw-kafka-tool-log-XXXXXX)
+    trap 'rm -f "$tool_log"' EXIT
+    if (( KAFKA_MAJOR >= 4 )); then
+      printf '%s\n' 'status = warn' 'appender.err.type = Console' 'appender.err.name = err' 'appender.err.target = SYSTEM_ERR' \
+        'appender.err.layout.type = PatternLayout' 'appender.err.layout.pattern = [%d] %p %m (%c)%n' \
+        'rootLogger.level = WARN' 'rootLogger.appenderRef.err.ref = err' >"$tool_log"
+      log_opt="-Dlog4j2.configurationFile=$tool_log"
+    else
+      printf '%s\n' 'log4j.rootLogger=WARN, err' 'log4j.appender.err=org.apache.log4j.ConsoleAppender' 'log4j.appender.err.Target=System.err' \
+        'log4j.appender.err.layout=org.apache.log4j.PatternLayout' 'log4j.appender.err.layout.ConversionPattern=[%d] %p %m (%c)%n' >"$tool_log"
+      log_opt="-Dlog4j.configuration=file:$tool_log"
+    fi
+    java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "$log_opt" -cp "$(classpath)" "$@"
+    ;;
+  *) echo "usage: $0 start|stop|status|restart|fetch|logs|version|run-class" >&2; exit 2 ;;
 esac

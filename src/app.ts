@@ -5,13 +5,16 @@ import type { Registry } from 'prom-client';
 import { AlertingComponent } from '../alerts/component.ts';
 import { registerAlertRoutes } from '../alerts/http.ts';
 import type { Config } from './config/schema.ts';
-import { pickSecret } from './core/config/secret.ts';
 import { addReadRoutes } from './api/read-routes.ts';
-import { addBaselineRoutes } from './api/baseline-routes.ts';
+import { addBaselineRoutes, baselineRouteOptions } from './api/baseline-routes.ts';
 import { addDetectRoutes } from './api/detect-routes.ts';
-import { addSqlRoutes } from './api/sql-routes.ts';
+import { addSqlRoutes, sqlRouteOptions } from './api/sql-routes.ts';
+import { sqlStore } from './api/sql-store.ts';
 import { addVersionsRoutes } from './api/versions-routes.ts';
+import { addGateRoutes } from './api/gate-routes.ts';
+import { GateService } from './api/gate-service.ts';
 import { HttpServer } from './http/server.ts';
+import { configuredTokens } from './http/tokens-config.ts';
 import { Router } from './core/http/router.ts';
 import { createKafka } from './kafka/client.ts';
 import { createIngest } from './ingest/index.ts';
@@ -22,9 +25,9 @@ import { ModelMetricsCollector } from './metrics/model-collector.ts';
 import { ModelMetrics } from './metrics/model-metrics.ts';
 import { createRegistry } from './metrics/registry.ts';
 import { ScoreGauges } from './metrics/score-gauges.ts';
-import { buildJobs } from './scheduler/build-jobs.ts';
-import { clickhouseLease, soleLeader } from './scheduler/lease.ts';
-import { Scheduler } from './scheduler/scheduler.ts';
+import { VersionAgeGauges } from './metrics/version-age.ts';
+import { schedulerFromConfig } from './scheduler/from-config.ts';
+import type { Scheduler } from './scheduler/scheduler.ts';
 import { StoreComponent } from './store/store-component.ts';
 import { parseDuration } from './core/util/duration.ts';
 
@@ -55,7 +58,7 @@ export function createApp(config: Config, opts: AppOptions): App {
     router,
     registry,
     logger: logger.child({ component: 'http' }),
-    authToken: pickSecret(config.http.auth_token, config.http.auth_token_file),
+    tokens: configuredTokens(config.http),
     readiness: () => daemon.readiness(),
     liveness: () => ({ state: daemon.getState() }),
   });
@@ -63,27 +66,25 @@ export function createApp(config: Config, opts: AppOptions): App {
 
   const store = () => storeComponent.store;
   const modelMetrics = new ModelMetrics(registry);
-  const scheduler = new Scheduler({
-    store,
-    jobs: buildJobs(config, store, logger),
-    logger: logger.child({ component: 'scheduler' }),
-    registry,
-    lease: config.clickhouse.url ? clickhouseLease(store) : soleLeader,
-    maxCatchup: config.scheduler.max_catchup,
-  });
+  const scheduler = schedulerFromConfig(config, store, logger.child({ component: 'scheduler' }), registry);
   const scoreGauges = new ScoreGauges(registry);
   scheduler.onScores(async (run) => scoreGauges.update(run.scores));
+  const versionAge = new VersionAgeGauges(registry);
+  scheduler.onScores(async (run) => versionAge.update(run.scores));
   const alerting = new AlertingComponent({ config: config.alerts, store, logger: logger.child({ component: 'alerting' }), registry });
   scheduler.onScores(async (run) => {
     await alerting.evaluate(run);
   });
 
-  addSqlRoutes(router, store);
+  addSqlRoutes(router, sqlStore(config, store), sqlRouteOptions(config.http.sql));
   addVersionsRoutes(router, store, { minCount: config.detectors.min_samples });
   addReadRoutes(router, store);
   addDetectRoutes(router, () => scheduler);
-  addBaselineRoutes(router, store);
+  addBaselineRoutes(router, store, baselineRouteOptions(config.baselines, logger.child({ component: 'baselines' })));
   registerAlertRoutes(router, alerting);
+  // Rollout gate: verdicts for controllers; rollbacks go through alerting's outbox.
+  const gate = new GateService({ store, gates: config.gates, actions: config.alerts.actions, outbox: () => (alerting.started ? alerting.outbox : null), logger: logger.child({ component: 'gate' }), registry, externalUrl: config.alerts.external_url });
+  addGateRoutes(router, gate, { tokens: configuredTokens(config.http) });
 
   // HTTP first so /healthz and /readyz answer while the store is still being
   // reached; it stops last so /readyz reports the drain.

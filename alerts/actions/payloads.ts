@@ -65,7 +65,15 @@ export interface PayloadBase {
   alert: Alert;
 }
 
-export function rollbackPayload(p: PayloadBase & { targetVersion: string }): Record<string, unknown> {
+/** Why a rollback has no target: no other version of the model has a healthy record. */
+export const NO_HEALTHY_TARGET = 'no_healthy_target';
+
+/**
+ * A rollback body. With no healthy version on record, `target_version` is
+ * null and `target_reason` says `no_healthy_target`: such a message is
+ * recorded in the outbox (state no_target) and not sent.
+ */
+export function rollbackPayload(p: PayloadBase & { targetVersion: string | null }): Record<string, unknown> {
   return {
     type: 'rollback',
     id: p.id,
@@ -75,6 +83,7 @@ export function rollbackPayload(p: PayloadBase & { targetVersion: string }): Rec
     model: p.alert.labels.model ?? '',
     current_version: p.alert.labels.version ?? '',
     target_version: p.targetVersion,
+    ...(p.targetVersion === null ? { target_reason: NO_HEALTHY_TARGET } : {}),
     alert: alertPart(p.alert),
     reasons: reasonsOf(p.alert.evidence),
   };

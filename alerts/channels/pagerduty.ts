@@ -40,6 +40,7 @@ export function pagerdutyEvent(a: NotifiedAlert, routingKey: string, cfg: Pick<P
         value: a.value,
         threshold: a.threshold,
         evidence: a.evidence,
+        ...(a.actions.length > 0 ? { actions: a.actions } : {}),
       },
     },
     client: cfg.client,

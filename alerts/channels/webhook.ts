@@ -29,6 +29,7 @@ export function webhookBody(n: Notification): Record<string, unknown> {
       value: a.value,
       threshold: a.threshold,
       evidence: a.evidence,
+      ...(a.actions.length > 0 ? { actions: a.actions } : {}),
     })),
   };
 }

@@ -39,6 +39,8 @@ export interface NewMessage {
   fingerprint: string;
   payload: string;
   dryRun: boolean;
+  /** A rollback without a healthy target: record it (state no_target), never send it. */
+  noTarget?: boolean;
 }
 
 export class Outbox {
@@ -80,7 +82,7 @@ export class Outbox {
       model: n.model,
       fingerprint: n.fingerprint,
       payload: n.payload,
-      state: n.dryRun ? 'dry_run' : 'pending',
+      state: n.noTarget ? 'no_target' : n.dryRun ? 'dry_run' : 'pending',
       attempts: 0,
       nextAttemptAt: now,
       createdAt: now,
@@ -89,6 +91,10 @@ export class Outbox {
       lastError: '',
     };
     await this.#o.store.put(m);
+    if (n.noTarget) {
+      this.#o.metrics?.outboxDeliveries.inc({ action: n.action, outcome: 'no_target' });
+      return m;
+    }
     if (n.dryRun) {
       this.#o.metrics?.outboxDeliveries.inc({ action: n.action, outcome: 'dry_run' });
       this.#o.logger.info('dry run: action recorded, not sent', { action: n.action, kind: n.kind, model: n.model, webhook_id: n.id });

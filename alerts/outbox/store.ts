@@ -4,7 +4,8 @@
 import type { Store } from '../../src/core/store/store.ts';
 import { chTime } from '../clock.ts';
 
-export type OutboxState = 'pending' | 'delivered' | 'failed' | 'expired' | 'dry_run';
+/** no_target: a rollback with no healthy version to return to, recorded and never sent. */
+export type OutboxState = 'pending' | 'delivered' | 'failed' | 'expired' | 'dry_run' | 'no_target';
 
 export interface OutboxMessage {
   /** The webhook-id: the receiver's idempotency key. */
@@ -29,7 +30,7 @@ export interface OutboxStore {
   /** Messages still pending, oldest first. */
   pending(): Promise<OutboxMessage[]>;
   get(id: string): Promise<OutboxMessage | null>;
-  /** When the newest message of this action for this model was created (cooldowns). */
+  /** When the newest message of this action for this model was created (cooldowns); unsent no_target records do not count. */
   lastCreated(action: string, model: string): Promise<number | null>;
 }
 
@@ -45,7 +46,7 @@ export class MemoryOutboxStore implements OutboxStore {
     return this.messages.get(id) ?? null;
   }
   async lastCreated(action: string, model: string): Promise<number | null> {
-    const times = [...this.messages.values()].filter((m) => m.action === action && m.model === model).map((m) => m.createdAt);
+    const times = [...this.messages.values()].filter((m) => m.action === action && m.model === model && m.state !== 'no_target').map((m) => m.createdAt);
     return times.length > 0 ? Math.max(...times) : null;
   }
 }
@@ -129,7 +130,7 @@ export class ClickHouseOutboxStore implements OutboxStore {
 
   async lastCreated(action: string, model: string): Promise<number | null> {
     const rows = await this.store.query<{ n: string; last: string }>(
-      `SELECT count() AS n, toString(toUnixTimestamp64Milli(max(created_at))) AS last FROM alert_outbox WHERE action = {action:String} AND model = {model:String}`,
+      `SELECT count() AS n, toString(toUnixTimestamp64Milli(max(created_at))) AS last FROM alert_outbox WHERE action = {action:String} AND model = {model:String} AND state != 'no_target'`,
       { params: { action, model } },
     );
     const r = rows[0];

@@ -20,6 +20,14 @@ export interface ImportOptions {
   path: string;
   format?: InputFormat;
   signal?: AbortSignal;
+  /** What to record as the dataset's source instead of `path` (an upload's name; a spooled temp file means nothing later). */
+  source?: string;
+  /**
+   * Memory the engine may use for each step of the import. The file is
+   * loaded into an in-memory table first, so without a cap a large (or
+   * sparse, all-zero) file takes the process's memory with it.
+   */
+  maxMemoryBytes?: number;
 }
 
 export interface BaselineDataset {
@@ -33,7 +41,21 @@ export interface BaselineDataset {
   imported_at: string;
 }
 
+/** The store with settings added to every query and command (memory caps for one import). */
+function withSettings(store: Store, settings: Record<string, number>): Store {
+  return {
+    ...store,
+    kind: store.kind,
+    database: store.database,
+    location: store.location,
+    client: store.client,
+    query: (sql, opts) => store.query(sql, { ...opts, settings: { ...opts?.settings, ...settings } }),
+    command: (sql, opts) => store.command(sql, { ...opts, settings: { ...opts?.settings, ...settings } }),
+  };
+}
+
 export async function importBaseline(store: Store, o: ImportOptions): Promise<BaselineDataset> {
+  if (o.maxMemoryBytes !== undefined) store = withSettings(store, { max_memory_usage: o.maxMemoryBytes });
   if (!o.model || !o.version) throw inputError('model and version are required');
   const name = o.name ?? 'training';
   const format = o.format ?? formatFromPath(o.path);
@@ -57,7 +79,8 @@ export async function importBaseline(store: Store, o: ImportOptions): Promise<Ba
       { params: { model: o.model, version: o.version, dataset: name, import_id: importId, names: cols.map((c) => c.name) }, settings: QUERY_SETTINGS, ...(o.signal ? { signal: o.signal } : {}) },
     );
     const importedAt = new Date();
-    const row = { model: o.model, model_version: o.version, dataset: name, import_id: importId, rows: src.rows, features: cols.map((c) => c.name), path: o.path, imported_at: importedAt.getTime() };
+    const source = o.source ?? o.path;
+    const row = { model: o.model, model_version: o.version, dataset: name, import_id: importId, rows: src.rows, features: cols.map((c) => c.name), path: source, imported_at: importedAt.getTime() };
     await store.insert('baseline_datasets', [row]);
     // Older imports of the same dataset are dropped (readers pick the newest import_id anyway).
     await store
@@ -65,17 +88,20 @@ export async function importBaseline(store: Store, o: ImportOptions): Promise<Ba
         params: { model: o.model, version: o.version, dataset: name, import_id: importId },
       })
       .catch(() => undefined);
-    return { model: o.model, version: o.version, name, import_id: importId, rows: src.rows, features: row.features, path: o.path, imported_at: importedAt.toISOString() };
+    return { model: o.model, version: o.version, name, import_id: importId, rows: src.rows, features: row.features, path: source, imported_at: importedAt.toISOString() };
   } finally {
     await store.command(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
   }
 }
 
-export async function listBaselines(store: Store): Promise<BaselineDataset[]> {
+/** Every dataset's newest import, ordered by model, version and name; a page of them with limit/offset. */
+export async function listBaselines(store: Store, page: { limit?: number; offset?: number } = {}): Promise<BaselineDataset[]> {
   const rows = await store.query<{ model: string; model_version: string; dataset: string; last_import: string; last_rows: string; last_features: string[]; last_path: string; last_at: number | string }>(
     `SELECT model, model_version, dataset, argMax(import_id, imported_at) AS last_import, toString(argMax(rows, imported_at)) AS last_rows,
             argMax(features, imported_at) AS last_features, argMax(path, imported_at) AS last_path, toUnixTimestamp64Milli(max(imported_at)) AS last_at
-     FROM baseline_datasets GROUP BY model, model_version, dataset ORDER BY model, model_version, dataset`,
+     FROM baseline_datasets GROUP BY model, model_version, dataset ORDER BY model, model_version, dataset
+     ${page.limit === undefined ? '' : 'LIMIT {limit:UInt32} OFFSET {offset:UInt32}'}`,
+    page.limit === undefined ? undefined : { params: { limit: page.limit, offset: page.offset ?? 0 } },
   );
   return rows.map((r) => ({
     model: r.model,

@@ -1,6 +1,10 @@
 // The drift detector as a registry entry: a `detectors.jobs[]` entry of kind
-// drift (the default kind) runs runDrift over its window.
+// drift (the default kind) runs runDrift over its window, then tags each row
+// like every other detector does (the version's deployment tag, a segment
+// row's own tag) so alert rules such as `tags: { deployment: canary }` match
+// drift scores too.
 import { defineDetector } from '../../src/core/detector.ts';
+import { loadDeploymentTags, withTags } from '../operational/tags.ts';
 import { driftJobSchema } from './config.ts';
 import { runDrift } from './detector.ts';
 
@@ -27,7 +31,8 @@ export const driftDetector = defineDetector({
       },
       { runId: ctx.runId, runAt: ctx.runAt, window: ctx.window, signal: ctx.signal },
     );
+    const tags = rows.length > 0 ? await loadDeploymentTags(store, { window: ctx.window, signal: ctx.signal }) : new Map();
     ctx.logger.debug('drift run done', { detector: job.name, run_id: ctx.runId, scores: rows.length, ms: Date.now() - t0 });
-    return rows;
+    return withTags(rows, tags);
   },
 });

@@ -32,25 +32,45 @@ export function labelledSource(ctx: QualityContext, join: 'LEFT' | 'INNER'): Lab
     SELECT p.side AS side, p.model_version AS model_version, p.event_id AS event_id,
            l.has_label AS has_label,
            l.label_ts <= p.ts + toIntervalMillisecond({horizon_ms:Int64}) AS in_horizon,
-           if(l.label_num IS NOT NULL AND isFinite(l.label_num), toString(l.label_num), l.label) AS y,
+           ${canonicalClass('l.label_num', 'l.label')} AS y,
            l.label_num AS y_num,
-           if(p.prediction_num IS NOT NULL AND isFinite(p.prediction_num), toString(p.prediction_num), p.prediction) AS yhat,
+           ${canonicalClass('p.prediction_num', 'p.prediction')} AS yhat,
            p.prediction_num AS yhat_num, p.confidence AS confidence, p.probabilities AS probabilities,
            l.arrivals AS arrivals
     FROM (${preds.sql}) AS p
     ${join} JOIN (
         SELECT lab.event_id AS event_id, lab.label AS label, lab.label_num AS label_num, lab.label_ts AS label_ts, toUInt8(1) AS has_label, ar.arrivals AS arrivals
-        FROM (
-            SELECT event_id, argMax(label, ingested_at) AS label, argMax(label_num, ingested_at) AS label_num, argMax(ts, ingested_at) AS label_ts
-            FROM labels WHERE model = {model:String} AND event_id IN (${events})
-            GROUP BY event_id
-        ) AS lab
+        FROM (${newestLabelsSql(events)}) AS lab
         LEFT JOIN (
             SELECT event_id, uniqExactMerge(arrivals) AS arrivals FROM label_arrivals WHERE model = {model:String} AND event_id IN (${events}) GROUP BY event_id
         ) AS ar ON ar.event_id = lab.event_id
     ) AS l ON l.event_id = p.event_id`;
   return { sql, params: { ...preds.params, horizon_ms: ctx.labelHorizonMs } };
 }
+
+/**
+ * The newest label of each event of {model:String} among `events` (a
+ * subquery of event_ids): event_id, label, label_num, label_ts.
+ */
+export function newestLabelsSql(events: string): string {
+  return `SELECT event_id, argMax(label, ingested_at) AS label, argMax(label_num, ingested_at) AS label_num, argMax(ts, ingested_at) AS label_ts
+            FROM labels WHERE model = {model:String} AND event_id IN (${events})
+            GROUP BY event_id`;
+}
+
+/** A class name made canonical: the number's text when the value is a finite number, else the string. */
+export function canonicalClass(numeric: string, text: string): string {
+  return `if(${numeric} IS NOT NULL AND isFinite(${numeric}), toString(${numeric}), ${text})`;
+}
+
+/**
+ * A binary classifier's score of the positive class {pos:String}: its entry in
+ * probabilities, else 1 - the negative class's {neg:String}, else from the
+ * confidence of the predicted class (column yhat); NULL when none is logged.
+ */
+export const POSITIVE_SCORE = `multiIf(mapContains(probabilities, {pos:String}), probabilities[{pos:String}],
+                        mapContains(probabilities, {neg:String}), 1 - probabilities[{neg:String}],
+                        confidence IS NOT NULL, if(yhat = {pos:String}, confidence, 1 - confidence), NULL)`;
 
 /** A label a classifier can use: any non-empty class name. */
 export const CLASS_LABEL_OK = "y != ''";

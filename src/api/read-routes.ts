@@ -1,5 +1,9 @@
 // Read-only JSON API over the stored data: models and versions seen, latest
 // scores, score history, detector runs. Filters are bound parameters.
+// "Latest" reads the current scores (sql/050_current_scores.sql): the newest
+// window of each series, as its newest run scored it; a superseded score
+// (its window re-scored after late data) stays in the history, marked
+// current: false.
 import { z } from 'zod';
 import type { Router } from '../core/http/router.ts';
 import type { Store } from '../core/store/store.ts';
@@ -43,7 +47,7 @@ function filters(q: { model?: string; version?: string; feature?: string; metric
 const toMs = (iso: string): number => new Date(iso).getTime();
 
 const SCORE_COLUMNS = `run_id, run_at, detector, window_start, window_end, baseline, model, model_version, segment, feature, metric,
-  value, p_value, threshold, status, n_ref, n_cur`;
+  value, p_value, threshold, status, n_ref, n_cur, tags`;
 const LATEST_COLUMNS = ['run_id', 'detector', 'window_start', 'window_end', 'baseline', 'value', 'p_value', 'threshold', 'status', 'n_ref', 'n_cur'];
 
 export function addReadRoutes(router: Router, store: () => Store): void {
@@ -65,10 +69,11 @@ export function addReadRoutes(router: Router, store: () => Store): void {
     const q = parseQuery(scoresQuery, req.query);
     // Status filters the latest row of each series, so it goes in HAVING.
     const f = filters({ ...q, status: undefined });
+    // By window first: a re-scored older window must not pass for the latest.
     const rows = await store().query(
       `SELECT model, model_version, segment, feature, metric,
-              max(s.run_at) AS run_at, ${LATEST_COLUMNS.map((c) => `argMax(s.${c}, s.run_at) AS ${c}`).join(', ')}
-       FROM drift_scores AS s
+              argMax(s.run_at, (s.window_end, s.run_at)) AS run_at, ${LATEST_COLUMNS.map((c) => `argMax(s.${c}, (s.window_end, s.run_at)) AS ${c}`).join(', ')}
+       FROM current_scores AS s
        WHERE ${f.where}
        GROUP BY model, model_version, segment, feature, metric
        ${q.status ? 'HAVING status = {status:String}' : ''}
@@ -83,7 +88,7 @@ export function addReadRoutes(router: Router, store: () => Store): void {
     const q = parseQuery(historyQuery, req.query);
     const f = filters(q);
     const rows = await store().query(
-      `SELECT ${SCORE_COLUMNS}
+      `SELECT ${SCORE_COLUMNS}, run_id IN (SELECT run_id FROM current_scores) AS current
        FROM drift_scores
        WHERE ${f.where}
          AND run_at >= fromUnixTimestamp64Milli({from:Int64}) AND run_at < fromUnixTimestamp64Milli({to:Int64})

@@ -1,4 +1,5 @@
-// The `driftwatch` command line. Exit codes: 0 ok, 1 a finding (drift), 2 an error.
+// The `driftwatch` command line. Exit codes: 0 ok, 1 a finding (drift), 2 an error
+// (`driftwatch gate` adds 3: inconclusive).
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { EXIT } from './common.ts';
@@ -12,12 +13,15 @@ import { registerSilences } from './commands/silences.ts';
 import { registerSql } from './commands/sql.ts';
 import { registerStart } from './commands/start.ts';
 import { registerVersions } from './commands/versions.ts';
+import { registerGate } from './commands/gate.ts';
 
 
 export function buildProgram(): Command {
   const program = new Command('driftwatch')
     .description('drift and model-quality monitoring: Kafka prediction logs -> ClickHouse -> detectors -> metrics and alerts')
     .version(VERSION)
+    // Program options (--version) only before the subcommand: `baseline import --version v12` is the model version.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
@@ -29,6 +33,7 @@ export function buildProgram(): Command {
   registerSql(program);
   registerSilences(program);
   registerVersions(program);
+  registerGate(program);
   registerConfig(program);
   return program;
 }

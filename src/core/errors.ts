@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   DW_STORE_UNREACHABLE: 'ClickHouse could not be reached.',
   DW_STORE_QUERY: 'A ClickHouse query failed.',
   DW_STORE_LOCKED: 'The embedded store data directory is held by another process.',
+  DW_STORE_ENGINE_MISSING: 'The embedded engine (the optional chdb package) is needed but not installed.',
   DW_MIGRATION_FAILED: 'A schema migration failed to apply.',
   DW_MIGRATION_CHANGED: 'An applied migration file was edited after it was applied.',
   DW_KAFKA_UNREACHABLE: 'The Kafka brokers could not be reached.',
@@ -18,7 +19,11 @@ export const ERROR_CODES = {
   DW_INGEST_BUFFER_FULL: 'The ingest buffer is full (ClickHouse slow or down): Kafka partitions are paused and HTTP ingest answers 503 with Retry-After.',
   DW_INGEST_DLQ_FAILED: 'Writing to the dead-letter topic failed; the partition waits and retries, committing nothing past the message.',
   DW_INGEST_COMMIT_FAILED: 'Committing Kafka offsets failed (usually during a rebalance); the rows are stored and are skipped when Kafka delivers them again.',
-  DW_INGEST_CONSUMER_FAILED: 'The Kafka consumer stopped on an error; it is recreated with capped backoff.',
+  DW_INGEST_CONSUMER_FAILED: 'The Kafka consumer stopped on an error; it is recreated with exponential backoff (reset after a healthy period), and /readyz says why.',
+  DW_INGEST_UNDECODABLE_BATCH:
+    'A Kafka record batch could not be decoded (unknown codec, failed CRC, corrupt compressed data, or a decompression bomb); it went to the dead-letter topic as one record and the partition went on past it.',
+  DW_INGEST_IDEMPOTENCY_KEY: 'An HTTP ingest request was refused for its Idempotency-Key: malformed (400), in use by a request being processed (409), or used before with a different body (422).',
+  DW_INGEST_SPOOL_FAILED: 'HTTP rows ClickHouse had not stored in time could not be written to the local spool (full or failing); the request was answered 503, or a spool entry could not be read at start.',
   DW_SHUTDOWN_TIMEOUT: 'Draining did not finish before the shutdown deadline.',
   DW_USAGE: 'The command line was invalid.',
   DW_INPUT: 'An input file could not be read, was empty, or has no column in common with the other file.',
@@ -27,8 +32,15 @@ export const ERROR_CODES = {
   DW_ALERT_STATE: 'Alert state, silences or the notification log could not be read or written.',
   DW_ALERT_SILENCE_INVALID: 'A silence was rejected: bad matchers, times, or missing author or comment.',
   DW_ALERT_SILENCE_NOT_FOUND: 'No silence has the given id.',
-  DW_ALERT_NO_ROLLBACK_TARGET: 'A rollback was due but no other version of the model has a healthy record; nothing was sent.',
+  DW_ALERT_NO_ROLLBACK_TARGET: 'A rollback was due but no other version of the model has a healthy record; it was recorded (state no_target), not sent.',
   DW_ALERT_SIGNATURE: 'A webhook signature did not verify (wrong secret, altered body, or timestamp outside the tolerance).',
+  DW_AUTH_TOKEN: 'A /v1 request carried no bearer token, a malformed one, or one that is not configured (401).',
+  DW_AUTH_SCOPE: 'The bearer token is valid but lacks the scope the route needs (403).',
+  DW_SQL_REFUSED: 'Read-only SQL refused the query before running it: not one SELECT over the allowed tables and functions (400, with the reason).',
+  DW_SQL_LIMIT: 'A read-only SQL query hit a limit: memory, time, or the timeout it asked for is above the cap (400).',
+  DW_SQL_BUSY: 'Too many read-only SQL queries run at once (http.sql.max_concurrent); retry after Retry-After (429).',
+  DW_BASELINE_PATH: 'A baseline import named a server-side path outside baselines.import_dir (or none is configured) (400).',
+  DW_BASELINE_UPLOAD: 'A baseline upload was refused: too large, an unknown format, or a body that does not parse as that format (400/413/415).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,16 +11,29 @@
 //   probabilities                           Map<Utf8, Float> or Struct of Float
 //   tags                                    Map<Utf8, Utf8> or Struct of Utf8
 // Other columns are ignored.
+//
+// The bytes are checked by arrow-ipc.ts before apache-arrow sees them, so
+// decoding and reading every row take time and memory proportional to their
+// size; a row that still fails to read is a Rejection, never an exception.
 import { DataType, makeVector, tableFromIPC, type Data, type Field, type Table, type Vector } from 'apache-arrow';
+import { checkArrowIpc, DEFAULT_ARROW_LIMITS, type ArrowLimits } from './arrow-ipc.ts';
 import type { TableName } from './encode.ts';
-import { reject, type Rejection } from './reasons.ts';
+import { isRejection, reject, type Rejection } from './reasons.ts';
 
 type Getter = (i: number) => unknown;
 
 export interface ArrowRows {
   readonly count: number;
-  /** The event at row i as a plain object (undefined fields omitted). */
-  row(i: number): Record<string, unknown>;
+  /** The event at row i as a plain object (undefined fields omitted), or why it cannot be read. */
+  row(i: number): Record<string, unknown> | Rejection;
+}
+
+/** What a table may hold beyond the IPC checks: limits of the event contract that apply to whole columns. */
+export interface ArrowRowLimits {
+  /** Children of the features struct (ingest.max_features). */
+  maxFeatures: number;
+  /** Bytes the struct children's names may add to the encoded rows, all rows together. */
+  maxNameBytes: number;
 }
 
 function isStringType(t: DataType): boolean {
@@ -31,18 +44,35 @@ function isNumberType(t: DataType): boolean {
   return DataType.isFloat(t) || DataType.isInt(t) || DataType.isDecimal(t);
 }
 
+/** Rows read into JS arrays a block at a time, as rows are read in order. */
+const BLOCK_ROWS = 4096;
+
 /**
- * A getter that yields plain JS scalars (bigint -> number, Date -> epoch ms).
- * The column is read into a JS array once: per-row `vector.get(i)` costs
- * several times more than an array index.
+ * A getter over values materialized one block of rows at a time: reading a
+ * column into a JS array costs far less per row than `vector.get(i)`, and
+ * block by block a large batch is never converted in one go (the HTTP
+ * handler reads rows in slices with turns for the event loop in between).
  */
-function scalarGetter(vec: Vector): Getter {
+function blockGetter(length: number, fill: (start: number, end: number) => ArrayLike<unknown>): Getter {
+  let block = -1;
+  let values: ArrayLike<unknown> = [];
+  return (i) => {
+    const b = Math.floor(i / BLOCK_ROWS);
+    if (b !== block) {
+      const start = b * BLOCK_ROWS;
+      values = fill(start, Math.min(length, start + BLOCK_ROWS));
+      block = b;
+    }
+    return values[i - b * BLOCK_ROWS];
+  };
+}
+
+/** Plain JS scalars of rows [start, end) (bigint -> number, Date -> epoch ms). */
+function scalars(vec: Vector, start: number, end: number): ArrayLike<unknown> {
   const t = vec.type as DataType;
-  if ((DataType.isFloat(t) || (DataType.isInt(t) && t.bitWidth <= 32)) && vec.nullCount === 0) {
-    const values = vec.toArray() as ArrayLike<number>;
-    return (i) => values[i];
-  }
-  const values = Array.from(vec as Iterable<unknown>);
+  const part = vec.slice(start, end);
+  if ((DataType.isFloat(t) || (DataType.isInt(t) && t.bitWidth <= 32)) && part.nullCount === 0) return part.toArray() as ArrayLike<number>;
+  const values = Array.from(part as Iterable<unknown>);
   if (DataType.isInt(t) && t.bitWidth === 64) {
     for (let i = 0; i < values.length; i++) if (typeof values[i] === 'bigint') values[i] = Number(values[i]);
   } else if (DataType.isDecimal(t)) {
@@ -50,7 +80,13 @@ function scalarGetter(vec: Vector): Getter {
   } else if (DataType.isDate(t)) {
     for (let i = 0; i < values.length; i++) if (values[i] instanceof Date) values[i] = (values[i] as Date).getTime();
   }
-  return (i) => values[i];
+  return values;
+}
+
+/** A getter that yields plain JS scalars. */
+function scalarGetter(vec: Vector): Getter {
+  if (DataType.isNull(vec.type as DataType)) return () => null;
+  return blockGetter(vec.length, (start, end) => scalars(vec, start, end));
 }
 
 function isScalarFeatureType(t: DataType): boolean {
@@ -82,8 +118,7 @@ function objectGetter(name: string, vec: Vector, accept: (t: DataType) => boolea
     if (kv.length !== 2 || !isStringType(kv[0]!.type as DataType) || !accept(kv[1]!.type as DataType)) {
       return reject('arrow_schema', `column ${name} is ${String(t)}; expected Map<Utf8, ...> with supported values`);
     }
-    const rows = mapRows(vec);
-    return (i) => rows[i] ?? null;
+    return blockGetter(vec.length, (start, end) => mapRows(vec.slice(start, end)));
   }
   if (allowJsonText && isStringType(t)) {
     return (i) => {
@@ -101,9 +136,10 @@ function objectGetter(name: string, vec: Vector, accept: (t: DataType) => boolea
 }
 
 /**
- * Every row of a Map<Utf8, V> column as a plain object, read column-wise from
- * each chunk's offsets, keys and values (`vector.get(i).toJSON()` per row is
- * an order of magnitude slower).
+ * Every row of a Map<Utf8, V> column (or a slice of one) as a plain object,
+ * read column-wise from each chunk's offsets, keys and values
+ * (`vector.get(i).toJSON()` per row is an order of magnitude slower). A
+ * slice's offsets are already its own; its entries are not sliced.
  */
 function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
   const rows: Array<Record<string, unknown> | null> = [];
@@ -111,7 +147,7 @@ function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
     const entries = data.children[0];
     const offsets = data.valueOffsets as Int32Array | undefined;
     const chunk = makeVector(data);
-    if (!entries || !offsets || data.offset !== 0 || entries.offset !== 0 || !entries.children[0] || !entries.children[1]) {
+    if (!entries || !offsets || entries.offset !== 0 || !entries.children[0] || !entries.children[1] || offsets.length < data.length + 1) {
       // Sliced or unusual layout: the slow, general way.
       for (let i = 0; i < data.length; i++) {
         const m = chunk.get(i) as { toJSON(): Record<string, unknown> } | null;
@@ -119,8 +155,11 @@ function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
       }
       continue;
     }
-    const keys = Array.from(makeVector(entries.children[0]) as Iterable<unknown>);
-    const values = Array.from(makeVector(entries.children[1]) as Iterable<unknown>);
+    // Only the entries of these rows.
+    const first = offsets[0]!;
+    const last = Math.max(first, offsets[data.length]!);
+    const keys = Array.from(makeVector(entries.children[0]).slice(first, last) as Iterable<unknown>);
+    const values = Array.from(makeVector(entries.children[1]).slice(first, last) as Iterable<unknown>);
     const checkValid = data.nullCount > 0;
     for (let i = 0; i < data.length; i++) {
       if (checkValid && !chunk.isValid(i)) {
@@ -128,7 +167,9 @@ function mapRows(vec: Vector): Array<Record<string, unknown> | null> {
         continue;
       }
       const o: Record<string, unknown> = {};
-      for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
+      // Offsets were checked (arrow-ipc.ts); the bound keeps this loop finite regardless.
+      const end = Math.min(offsets[i + 1]! - first, keys.length);
+      for (let k = offsets[i]! - first; k < end; k++) {
         const v = values[k];
         o[String(keys[k])] = typeof v === 'bigint' ? Number(v) : v;
       }
@@ -171,11 +212,28 @@ const KNOWN: Record<TableName, readonly string[]> = {
   labels: ['event_id', 'model', 'label', 'ts'],
 };
 
+/** Bytes the names of a struct column's children add to every encoded row. */
+function structNameBytes(table: Table, name: string): number {
+  const t = table.schema.fields.find((f) => f.name === name)?.type as DataType | undefined;
+  if (!t || !DataType.isStruct(t)) return 0;
+  return (t.children as Field[]).reduce((n, f) => n + f.name.length + 4, 0);
+}
+
 /** Rows of a decoded Arrow table, or why the table does not fit the contract. */
-export function arrowRows(table: Table, target: TableName): ArrowRows | Rejection {
+export function arrowRows(table: Table, target: TableName, limits: ArrowRowLimits = { maxFeatures: 1000, maxNameBytes: 64 * 1024 * 1024 }): ArrowRows | Rejection {
   const names = new Set(table.schema.fields.map((f) => f.name));
   const missing = REQUIRED[target].filter((n) => !names.has(n));
   if (missing.length > 0) return reject('arrow_schema', `Arrow columns missing: ${missing.join(', ')}`);
+  const features = table.schema.fields.find((f) => f.name === 'features')?.type as DataType | undefined;
+  if (features && DataType.isStruct(features) && features.children.length > limits.maxFeatures) {
+    return reject('oversize', `the features struct has ${features.children.length} children; ingest.max_features is ${limits.maxFeatures}`);
+  }
+  // Struct children's names are written once in the schema but once per row
+  // in the encoded rows: bound what a few schema bytes can expand into.
+  const nameBytes = target === 'predictions' ? ['features', 'probabilities', 'tags'].reduce((n, c) => n + structNameBytes(table, c), 0) : 0;
+  if (nameBytes * table.numRows > limits.maxNameBytes) {
+    return reject('oversize', `${table.numRows} rows of struct columns with ${nameBytes} bytes of field names would expand beyond ${limits.maxNameBytes} bytes`);
+  }
   const getters: Array<[string, Getter]> = [];
   for (const name of KNOWN[target]) {
     if (!names.has(name)) continue;
@@ -189,22 +247,40 @@ export function arrowRows(table: Table, target: TableName): ArrowRows | Rejectio
     count: table.numRows,
     row(i) {
       const o: Record<string, unknown> = {};
-      for (const [k, g] of getters) {
-        const v = g(i);
-        if (v !== null && v !== undefined) o[k] = v;
+      try {
+        for (const [k, g] of getters) {
+          const v = g(i);
+          if (v !== null && v !== undefined) o[k] = v;
+        }
+      } catch (e) {
+        return reject('invalid_arrow', `row ${i} cannot be read: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
       }
       return o;
     },
   };
 }
 
-/** Decode Arrow IPC bytes (stream or file format). */
-export function decodeArrow(bytes: Uint8Array): Table | Rejection {
+/** Decode Arrow IPC bytes (stream or file format), checked against `limits` first. */
+export function decodeArrow(bytes: Uint8Array, limits: ArrowLimits = DEFAULT_ARROW_LIMITS): Table | Rejection {
+  const refused = checkArrowIpc(bytes, limits);
+  if (refused) return refused;
   try {
     const table = tableFromIPC(bytes);
     if (table.schema.fields.length === 0) return reject('invalid_arrow', 'the Arrow IPC data has no schema');
     return table;
   } catch (e) {
-    return reject('invalid_arrow', `not valid Arrow IPC: ${(e as Error).message.slice(0, 200)}`);
+    return reject('invalid_arrow', `not valid Arrow IPC: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
+  }
+}
+
+/** Decode and read the rows of Arrow IPC bytes; never throws. */
+export function decodeArrowRows(bytes: Uint8Array, target: TableName, ipcLimits: ArrowLimits, rowLimits: ArrowRowLimits): ArrowRows | Rejection {
+  const table = decodeArrow(bytes, ipcLimits);
+  if (isRejection(table)) return table;
+  if (table.numRows === 0) return reject('empty', 'an Arrow stream without rows');
+  try {
+    return arrowRows(table, target, rowLimits);
+  } catch (e) {
+    return reject('invalid_arrow', `the Arrow columns cannot be read: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
   }
 }

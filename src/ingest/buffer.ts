@@ -5,13 +5,22 @@
 // jitter, and only then reports the chunks as stored. Memory is bounded: above
 // max_buffered_rows/bytes the buffer says `full` and sources stop taking in
 // (Kafka pauses, HTTP answers 503) until it drains below half.
+//
+// HTTP chunks are `urgent`: a request waits for its rows to be stored, so
+// they are flushed at once instead of at the next flush_interval, and
+// requests arriving while an insert runs go together into the next one
+// (group commit: a sequential client is not held to one request per
+// interval, concurrent clients still share inserts). HTTP rows are inserted
+// apart from Kafka rows, after per-event deduplication (dedup.ts).
 import { randomUUID } from 'node:crypto';
 import { DriftwatchError, describeError } from '../core/errors.ts';
 import type { Component, Readiness } from '../core/component.ts';
 import type { Logger } from '../core/log/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import { retry } from '../core/util/backoff.ts';
+import type { EventDedup } from './dedup.ts';
 import { INSERT_SETTINGS, type TableName } from './encode.ts';
+import { keyAt, KeyTable } from './key-table.ts';
 import type { IngestMetrics } from './metrics.ts';
 
 export interface KafkaPosition {
@@ -32,6 +41,21 @@ export interface Chunk {
   kafka?: KafkaPosition;
   /** HTTP: settled when the rows are stored, or when the buffer gives up on them. */
   done?: { resolve: () => void; reject: (e: unknown) => void };
+  /** Flush as soon as possible (HTTP: a client waits for the answer). */
+  urgent?: boolean;
+  /** HTTP: what per-event deduplication needs (one line per row, no newline inside a row). */
+  dedup?: HttpRows;
+}
+
+export interface HttpRows {
+  /** 8 bytes per row: the row's identity (dedup.ts). */
+  keys: Uint8Array;
+  /** Models and ts range (epoch ms) of the rows: where to look after a crash. */
+  models: string[];
+  tmin: number;
+  tmax: number;
+  /** Set when stored: rows dropped as already stored. */
+  duplicates: number;
 }
 
 export interface BufferOptions {
@@ -46,6 +70,8 @@ export interface BufferOptions {
   insertRetryMaxMs: number;
   /** First backoff delay (tests shorten it). */
   insertRetryBaseMs?: number;
+  /** Per-event deduplication of HTTP rows (absent or disabled: none). */
+  dedup?: EventDedup;
 }
 
 type StoredListener = (chunks: readonly Chunk[]) => void;
@@ -56,9 +82,9 @@ const TICK_MS = 50;
 /** ClickHouse refused the data itself: retrying the same bytes cannot succeed. */
 export function isDataError(e: unknown): boolean {
   const msg = describeError(e);
-  // CANNOT_PARSE_* (6, 26, 27, 38, 41, 72), TYPE_MISMATCH (53), ARGUMENT_OUT_OF_BOUND (69),
+  // CANNOT_PARSE_* (6, 25, 26, 27, 38, 41, 72), TYPE_MISMATCH (53), ARGUMENT_OUT_OF_BOUND (69),
   // CANNOT_CONVERT_TYPE (70), INCORRECT_DATA (117), TOO_LARGE_STRING_SIZE (131), CANNOT_READ_ALL_DATA (33)
-  return /\bCode: (6|26|27|33|38|41|53|69|70|72|117|131)\b/.test(msg) || /CANNOT_PARSE|INCORRECT_DATA|TYPE_MISMATCH/.test(msg);
+  return /\bCode: (6|25|26|27|33|38|41|53|69|70|72|117|131)\b/.test(msg) || /CANNOT_PARSE|INCORRECT_DATA|TYPE_MISMATCH/.test(msg);
 }
 
 export class IngestBuffer implements Component {
@@ -74,6 +100,8 @@ export class IngestBuffer implements Component {
   #drainRequested = 0;
   #timer: NodeJS.Timeout | null = null;
   #wasFull = false;
+  #urgent = 0;
+  #kick: NodeJS.Immediate | null = null;
   #closed = false;
   #started = false;
   readonly #abort = new AbortController();
@@ -138,6 +166,14 @@ export class IngestBuffer implements Component {
     this.#pendingBytes += chunk.body.length;
     this.#gauges();
     if (this.full) this.#wasFull = true;
+    if (chunk.urgent) {
+      this.#urgent++;
+      // On the next turn: chunks appended in this one go into the same insert.
+      this.#kick ??= setImmediate(() => {
+        this.#kick = null;
+        this.#maybeFlush();
+      });
+    }
     if (this.#pendingRows >= this.#o.batchRows || this.#pendingBytes >= this.#o.batchBytes) this.#maybeFlush();
   }
 
@@ -150,6 +186,7 @@ export class IngestBuffer implements Component {
         rows += c.rows;
         this.#pendingRows -= c.rows;
         this.#pendingBytes -= c.body.length;
+        if (c.urgent) this.#urgent--;
       } else {
         keep.push(c);
       }
@@ -191,6 +228,8 @@ export class IngestBuffer implements Component {
       deadline.removeEventListener('abort', onDeadline);
       if (this.#timer) clearInterval(this.#timer);
       this.#timer = null;
+      if (this.#kick) clearImmediate(this.#kick);
+      this.#kick = null;
       // Whatever is left was not stored: Kafka delivers it again; HTTP callers hear so.
       const left = this.#pending;
       this.#pending = [];
@@ -221,7 +260,7 @@ export class IngestBuffer implements Component {
 
   #due(): boolean {
     if (this.#pending.length === 0) return false;
-    if (this.#drainRequested > 0 || this.#closed) return true;
+    if (this.#drainRequested > 0 || this.#closed || this.#urgent > 0) return true;
     if (this.#pendingRows >= this.#o.batchRows || this.#pendingBytes >= this.#o.batchBytes) return true;
     return Date.now() - this.#pendingSince >= this.#o.flushIntervalMs;
   }
@@ -247,6 +286,7 @@ export class IngestBuffer implements Component {
       n++;
     }
     const taken = this.#pending.splice(0, n);
+    for (const c of taken) if (c.urgent) this.#urgent--;
     this.#pendingRows -= rows;
     this.#pendingBytes -= bytes;
     this.#inflightRows += rows;
@@ -261,12 +301,19 @@ export class IngestBuffer implements Component {
     const bytes = chunks.reduce((n, c) => n + c.body.length, 0);
     try {
       for (const table of ['predictions', 'labels'] as const) {
-        const parts = chunks.filter((c) => c.table === table && c.rows > 0);
-        if (parts.length === 0) continue;
-        const body = parts.length === 1 ? parts[0]!.body : Buffer.concat(parts.map((c) => c.body));
-        const n = parts.reduce((s, c) => s + c.rows, 0);
-        await this.#insert(table, body, n, randomUUID());
-        for (const c of parts) this.#o.metrics.stored.inc({ source: c.source, table }, c.rows);
+        for (const source of ['kafka', 'http'] as const) {
+          let parts = chunks.filter((c) => c.table === table && c.source === source && c.rows > 0);
+          if (parts.length === 0) continue;
+          const dedup = this.#o.dedup;
+          const checked = source === 'http' && dedup?.enabled ? parts.filter((c) => c.dedup) : [];
+          if (checked.length > 0) await this.#insertDeduplicated(table, checked, dedup!);
+          if (checked.length === parts.length) continue;
+          if (checked.length > 0) parts = parts.filter((c) => !c.dedup);
+          const body = parts.length === 1 ? parts[0]!.body : Buffer.concat(parts.map((c) => c.body));
+          const n = parts.reduce((s, c) => s + c.rows, 0);
+          await this.#insert(table, body, n, randomUUID());
+          this.#o.metrics.stored.inc({ source, table }, n);
+        }
       }
     } catch (e) {
       // Only the shutdown deadline ends the retries: these rows were not stored.
@@ -287,6 +334,81 @@ export class IngestBuffer implements Component {
       }
     }
     this.#checkSpace();
+  }
+
+  /**
+   * HTTP rows: drop those already stored within the horizon (or twice in
+   * this batch), journal the rest as pending, insert, then commit them.
+   */
+  async #insertDeduplicated(table: TableName, parts: Chunk[], dedup: EventDedup): Promise<void> {
+    // The identities of a batch cut short by the last stop must be known
+    // first; a shutdown deadline ends the wait (the rows are then not stored).
+    await new Promise<void>((resolve, reject) => {
+      const signal = this.#abort.signal;
+      if (signal.aborted) return reject(signal.reason as Error);
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      dedup.ready().then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      );
+    });
+    const seen = new KeyTable();
+    const lines: Buffer[] = [];
+    const keys = Buffer.allocUnsafe(8 * parts.reduce((n, c) => n + c.rows, 0));
+    const models = new Set<string>();
+    let rows = 0;
+    let tmin = Infinity;
+    let tmax = -Infinity;
+    let dropped = 0;
+    for (const c of parts) {
+      const d = c.dedup!;
+      let start = 0;
+      // Kept rows go out as runs of consecutive lines, not one slice per row.
+      let run = 0;
+      let dups = 0;
+      for (let i = 0; i < c.rows; i++) {
+        // A large request must not hold the event loop for the whole loop.
+        if ((i & 8191) === 8191) await new Promise<void>((r) => setImmediate(r));
+        const nl = c.body.indexOf(0x0a, start);
+        const end = nl < 0 ? c.body.length : nl + 1;
+        const { hi, lo } = keyAt(d.keys, i);
+        if (dedup.has(d.keys, i) || seen.has(hi, lo)) {
+          dups++;
+          if (start > run) lines.push(c.body.subarray(run, start));
+          run = end;
+        } else {
+          seen.add(hi, lo);
+          keys.set(d.keys.subarray(8 * i, 8 * i + 8), 8 * rows);
+          rows++;
+        }
+        start = end;
+      }
+      if (start > run) lines.push(c.body.subarray(run, start));
+      d.duplicates = dups;
+      dropped += dups;
+      if (dups < c.rows) {
+        for (const m of d.models) models.add(m);
+        tmin = Math.min(tmin, d.tmin);
+        tmax = Math.max(tmax, d.tmax);
+      }
+    }
+    if (dropped > 0) this.#o.metrics.duplicates.inc({ table }, dropped);
+    if (rows === 0) return;
+    const body = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
+    const ids = keys.subarray(0, 8 * rows);
+    const id = await dedup.begin({ table, models: [...models], tmin, tmax }, ids);
+    try {
+      await this.#insert(table, body, rows, randomUUID());
+    } catch (e) {
+      dedup.abandon(id);
+      throw e;
+    }
+    await dedup.commit(id, ids);
+    this.#o.metrics.stored.inc({ source: 'http', table }, rows);
   }
 
   /** Insert with capped backoff until it succeeds or shutdown gives up; bisect batches ClickHouse refuses. */

@@ -20,8 +20,9 @@ export class ChunkWriter {
   #reserve(extra: number): void {
     const need = this.#len + extra;
     if (need <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < need) size *= 2;
+    // 1.5x: a large body outgrowing its size hint is not copied into twice its size.
+    let size = Math.ceil(this.#buf.length * 1.5);
+    while (size < need) size = Math.ceil(size * 1.5);
     const next = Buffer.allocUnsafe(size);
     this.#buf.copy(next, 0, 0, this.#len);
     this.#buf = next;

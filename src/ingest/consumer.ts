@@ -12,6 +12,13 @@
 // carry the assignment epoch they were read in, and only chunks of the current
 // epoch are committed: a commit must never move a partition this member no
 // longer owns.
+//
+// Record batches the client cannot decode (unknown codec, failed CRC, corrupt
+// or oversized compressed data) arrive as poison markers (src/kafka/
+// record-batch.ts): each becomes one dead letter naming the batch's offsets,
+// and the partition goes on past it. A consumer that dies anyway is
+// recreated with exponential backoff (src/kafka/restart-backoff.ts), and
+// /readyz says why and when the next attempt is.
 import { isUtf8 } from 'node:buffer';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
@@ -19,8 +26,11 @@ import { describeError } from '../core/errors.ts';
 import type { Component, Readiness } from '../core/component.ts';
 import type { Logger } from '../core/log/logger.ts';
 import type { Store } from '../core/store/store.ts';
-import { backoffDelay, retry, sleep } from '../core/util/backoff.ts';
+import { retry, sleep } from '../core/util/backoff.ts';
 import { parseDuration } from '../core/util/duration.ts';
+import { configureCodecLimits } from '../kafka/codecs/index.ts';
+import { poisonInfo, POISON_HEADER, type PoisonInfo } from '../kafka/record-batch.ts';
+import { RestartBackoff } from '../kafka/restart-backoff.ts';
 import type { Chunk, IngestBuffer } from './buffer.ts';
 import { ChunkWriter, objectBounds } from './chunk-writer.ts';
 import { decodePayload } from './decode.ts';
@@ -73,10 +83,19 @@ export class IngestConsumer implements Component {
   #commits: Promise<void> = Promise.resolve();
   #supervisor: Promise<void> | null = null;
   readonly #stopAbort = new AbortController();
+  readonly #backoff: RestartBackoff;
 
   constructor(opts: ConsumerOptions) {
     this.#o = opts;
     this.#limits = { maxFeatures: opts.ingestConfig.max_features, maxStringLength: opts.ingestConfig.max_string_length };
+    // The codecs' decompression cap follows the ingest limits (process-wide).
+    configureCodecLimits({ maxRecordBytes: opts.ingestConfig.max_message_bytes, maxBatchBytes: opts.ingestConfig.max_buffered_bytes });
+    const kc = opts.kafkaConfig;
+    this.#backoff = new RestartBackoff({
+      initialMs: parseDuration(kc.restart_backoff_initial),
+      maxMs: parseDuration(kc.restart_backoff_max),
+      healthyAfterMs: parseDuration(kc.restart_healthy_after),
+    });
     const t = opts.kafkaConfig.topics;
     this.#tableOf = new Map<string, TableName>([
       [t.predictions, 'predictions'],
@@ -111,10 +130,13 @@ export class IngestConsumer implements Component {
         };
       case 'connecting':
         return { ready: false, reason: `joining group ${this.#o.kafkaConfig.group_id} on ${this.#o.kafkaConfig.brokers.join(',')}${this.#lastError ? `: ${this.#lastError}` : ''}` };
-      case 'restarting':
-        return { ready: false, reason: `consumer restarting after: ${this.#lastError}` };
+      case 'restarting': {
+        const at = this.#backoff.nextAt;
+        const when = at === null ? 'now' : `in ${(Math.max(0, at - Date.now()) / 1000).toFixed(1)}s`;
+        return { ready: false, reason: `consumer on ${this.#o.kafkaConfig.brokers.join(',')} failed ${this.#backoff.failures} time(s) in a row, next attempt ${when}; last error: ${this.#lastError}` };
+      }
       default:
-        return { ready: false, reason: this.#state };
+        return { ready: false, reason: `${this.#state} (group ${this.#o.kafkaConfig.group_id} on ${this.#o.kafkaConfig.brokers.join(',')})` };
     }
   }
 
@@ -142,11 +164,10 @@ export class IngestConsumer implements Component {
     this.#state = 'stopped';
   }
 
-  /** Create, connect, subscribe and run the consumer; recreate it with capped backoff when it dies. */
+  /** Create, connect, subscribe and run the consumer; recreate it with exponential backoff when it dies. */
   async #supervise(): Promise<void> {
     const { kafkaConfig: kc, logger } = this.#o;
-    const maxMs = parseDuration(kc.connect_retry_max);
-    for (let attempt = 0; !this.#stopAbort.signal.aborted; ) {
+    while (!this.#stopAbort.signal.aborted) {
       this.#state = 'connecting';
       let crashed: (e: Error) => void = () => undefined;
       const died = new Promise<Error>((resolve) => (crashed = resolve));
@@ -161,17 +182,15 @@ export class IngestConsumer implements Component {
           partitionsConsumedConcurrently: kc.partitions_consumed_concurrently,
           eachBatch: (p) => this.#eachBatch(p),
         });
-        attempt = 0;
         const e = await Promise.race([died, new Promise<null>((resolve) => this.#stopAbort.signal.addEventListener('abort', () => resolve(null), { once: true }))]);
         if (e === null) return;
         throw e;
       } catch (e) {
         if (this.#stopAbort.signal.aborted) return;
-        attempt++;
         this.#lastError = describeError(e).slice(0, 300);
+        const delay = this.#backoff.failed();
         this.#state = 'restarting';
-        const delay = backoffDelay(attempt, { baseMs: 500, maxMs });
-        logger.warn('Kafka consumer failed, recreating it', { attempt, retry_in_ms: delay, error: this.#lastError, code: 'DW_INGEST_CONSUMER_FAILED' });
+        logger.warn('Kafka consumer failed, recreating it', { attempt: this.#backoff.failures, retry_in_ms: delay, error: this.#lastError, code: 'DW_INGEST_CONSUMER_FAILED' });
         const old = this.#consumer;
         this.#consumer = null;
         this.#paused = false;
@@ -196,19 +215,21 @@ export class IngestConsumer implements Component {
       maxBytesPerPartition: kc.fetch_max_bytes_per_partition,
       maxWaitTimeInMs: parseDuration(kc.fetch_max_wait),
       allowAutoTopicCreation: false,
-      // kafkajs restarts itself after retriable failures (broker restart);
-      // anything else ends up in the supervisor.
-      retry: { retries: 10, maxRetryTime: parseDuration(kc.connect_retry_max), restartOnFailure: async () => true },
+      // kafkajs retries requests itself (broker restart, leader moves); once
+      // it gives up, the consumer crashes into the supervisor, the one place
+      // that restarts it (kafkajs's own restart waits a fixed 300 ms, forever).
+      retry: { retries: 10, maxRetryTime: parseDuration(kc.connect_retry_max), restartOnFailure: async () => false },
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onGroupJoin(consumer, e.payload.memberAssignment, e.payload.duration));
     consumer.on(consumer.events.CRASH, (e) => {
       this.#lastError = describeError(e.payload.error).slice(0, 300);
-      if (e.payload.restart) {
-        this.#state = 'restarting';
-        logger.warn('Kafka consumer crashed, kafkajs restarts it', { error: this.#lastError, code: 'DW_INGEST_CONSUMER_FAILED' });
-      } else {
-        crashed(e.payload.error);
-      }
+      crashed(e.payload.error);
+    });
+    // A fetch whose records were all filtered out (aborted transactions, the
+    // commit and abort markers) never reaches eachBatch: commit past it anyway,
+    // so the group's offset (and lag) reaches the end of a transactional topic.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      if (e.payload.batchSize === 0) this.#passFiltered(e.payload.topic, e.payload.partition, e.payload.lastOffset);
     });
     consumer.on(consumer.events.REBALANCING, () => {
       logger.info('consumer group rebalancing', { group: kc.group_id });
@@ -241,6 +262,7 @@ export class IngestConsumer implements Component {
     this.#assignedCount = count;
     this.#state = 'joined';
     this.#lastError = '';
+    this.#backoff.healthy();
     if (this.#paused) this.#pauseAll(consumer);
     logger.info('joined consumer group', { group: this.#o.kafkaConfig.group_id, epoch: this.#epoch, assignment, ms: durationMs, dropped_buffered_rows: dropped });
   }
@@ -306,9 +328,11 @@ export class IngestConsumer implements Component {
     for (const m of messages) estimate += (m.value?.length ?? 0) + 192;
     const out = new ChunkWriter(estimate);
     const letters: DeadLetter[] = [];
+    const poison = this.#poisonBatches(topic, partition, messages, letters);
     let events = 0;
     let skipped = 0;
     for (const m of messages) {
+      if (poison !== null && poison.has(m.offset)) continue;
       const offset = Number(m.offset);
       let fence = st.fence;
       if (fence) {
@@ -392,6 +416,48 @@ export class IngestConsumer implements Component {
       kafka: { topic, partition, nextOffset: String(Number(batch.lastOffset()) + 1), epoch },
     };
     buffer.append(chunk);
+  }
+
+  #passFiltered(topic: string, partition: number, lastOffset: string): void {
+    const table = this.#tableOf.get(topic);
+    if (!table || this.#state !== 'joined' || !/^\d+$/.test(lastOffset)) return;
+    // A chunk without rows: stored (in order, after the partition's earlier
+    // chunks) it only moves the commit.
+    this.#o.buffer.append({ table, source: 'kafka', body: Buffer.alloc(0), rows: 0, kafka: { topic, partition, nextOffset: String(Number(lastOffset) + 1), epoch: this.#epoch } });
+  }
+
+  /**
+   * The poison markers in a fetched batch: each undecodable record batch
+   * becomes one dead letter (its offsets and why), and the offsets its marker
+   * records sit at are returned so the loop skips them. Null when none.
+   */
+  #poisonBatches(topic: string, partition: number, messages: KafkaMessage[], letters: DeadLetter[]): Set<string> | null {
+    let offsets: Set<string> | null = null;
+    for (const m of messages) {
+      if (m.headers?.[POISON_HEADER] === undefined) continue;
+      const info = poisonInfo(m.headers);
+      if (!info || offsets?.has(m.offset)) continue;
+      (offsets ??= new Set()).add(m.offset);
+      letters.push(this.#poisonLetter(topic, partition, m, info));
+    }
+    return offsets;
+  }
+
+  #poisonLetter(topic: string, partition: number, m: KafkaMessage, info: PoisonInfo): DeadLetter {
+    const { metrics, logger } = this.#o;
+    metrics.undecodableBatches.inc({ cause: info.cause, codec: info.codec.startsWith('unknown') ? 'unknown' : info.codec });
+    const message = `${info.codec} record batch at offsets ${info.firstOffset}..${info.lastOffset} (${info.records} records) skipped: ${info.message}`;
+    logger.warn('skipped an undecodable record batch', { topic, partition, first_offset: info.firstOffset, last_offset: info.lastOffset, cause: info.cause, codec: info.codec, error: info.message, code: 'DW_INGEST_UNDECODABLE_BATCH' });
+    return {
+      topic,
+      partition,
+      offset: info.firstOffset,
+      batch: { lastOffset: info.lastOffset, records: info.records, codec: info.codec, cause: info.cause },
+      key: null,
+      value: m.value,
+      originalTimestamp: m.timestamp,
+      rejection: reject('undecodable_batch', message),
+    };
   }
 
   #letter(topic: string, partition: number, m: KafkaMessage, rejection: ReturnType<typeof reject>, index?: number, value?: string | null): DeadLetter {

@@ -1,9 +1,28 @@
 // Tell the formats of a Kafka message or HTTP body apart (content-type
 // header first, then the bytes) and turn them into events: one JSON object,
 // a JSON array, NDJSON lines, or an Arrow IPC stream of many rows.
-import { arrowRows, decodeArrow } from './arrow.ts';
+//
+// decodePayload never throws and never does more work than its input's size
+// allows: JSON must be UTF-8 (bytes that are not become a Rejection rather
+// than U+FFFD, which would make different values equal), a payload holds at
+// most `maxEvents` events, and Arrow is checked against its limits
+// (arrow-ipc.ts) before apache-arrow reads it.
+import { isUtf8 } from 'node:buffer';
+import { DEFAULT_ARROW_LIMITS, type ArrowLimits } from './arrow-ipc.ts';
+import { decodeArrowRows } from './arrow.ts';
 import type { TableName } from './encode.ts';
 import { isRejection, reject, type Rejection } from './reasons.ts';
+
+export interface DecodeLimits {
+  /** Most events one payload may hold (more: reason oversize). */
+  maxEvents: number;
+  /** Children an Arrow features struct may have (ingest.max_features). */
+  maxFeatures: number;
+  /** Limits of Arrow IPC payloads (their maxRows is maxEvents). */
+  arrow: Omit<ArrowLimits, 'maxRows'>;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxEvents: 100_000, maxFeatures: 1000, arrow: DEFAULT_ARROW_LIMITS };
 
 export type Format = 'json' | 'ndjson' | 'arrow';
 
@@ -70,7 +89,11 @@ class Many implements Events {
   }
 }
 
-function parseNdjson(text: string): Events | Rejection {
+function tooMany(max: number): Rejection {
+  return reject('oversize', `more than ${max} events in one payload`);
+}
+
+function parseNdjson(text: string, maxEvents: number): Events | Rejection {
   const values: unknown[] = [];
   let start = 0;
   let lineNo = 0;
@@ -80,6 +103,7 @@ function parseNdjson(text: string): Events | Rejection {
     const line = text.slice(start, end).trim();
     lineNo++;
     if (line.length > 0) {
+      if (values.length >= maxEvents) return tooMany(maxEvents);
       try {
         values.push(JSON.parse(line));
       } catch (e) {
@@ -92,25 +116,37 @@ function parseNdjson(text: string): Events | Rejection {
   return new Many(values);
 }
 
-function parseJson(text: string, allowNdjson: boolean): Events | Rejection {
+function parseJson(text: string, allowNdjson: boolean, maxEvents: number): Events | Rejection {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     // Several objects one per line, without a content-type saying so.
-    if (allowNdjson && text.indexOf('\n') > 0 && text.trimStart().startsWith('{')) return parseNdjson(text);
+    if (allowNdjson && text.indexOf('\n') > 0 && text.trimStart().startsWith('{')) return parseNdjson(text, maxEvents);
     return reject('invalid_json', (e as Error).message.slice(0, 200));
   }
-  if (Array.isArray(value)) return value.length === 0 ? reject('empty', 'an empty JSON array') : new Many(value);
+  if (Array.isArray(value)) {
+    if (value.length > maxEvents) return tooMany(maxEvents);
+    return value.length === 0 ? reject('empty', 'an empty JSON array') : new Many(value);
+  }
   return new One(value);
+}
+
+/** The format of a payload: from its content-type, else from its bytes. */
+export function formatOf(buf: Uint8Array, contentType: string | undefined): Format | Rejection {
+  const fmt = formatOfContentType(contentType);
+  if (isRejection(fmt) || fmt !== 'sniff') return fmt;
+  return looksLikeArrow(buf) ? 'arrow' : 'json';
 }
 
 /**
  * Decode a payload into events for `target`. A Rejection means the payload as
- * a whole is unusable (bad JSON or Arrow, empty, unsupported format); single
- * bad events show up later, when each is validated.
+ * a whole is unusable (bad JSON or Arrow, empty, unsupported format, too
+ * many events); single bad events show up later, when each is validated.
+ * `limits` defaults to DEFAULT_DECODE_LIMITS.
  */
-export function decodePayload(buf: Uint8Array, contentType: string | undefined, target: TableName): Events | Rejection {
+export function decodePayload(buf: Uint8Array, contentType: string | undefined, target: TableName, limits: Partial<DecodeLimits> = {}): Events | Rejection {
+  const lim = { ...DEFAULT_DECODE_LIMITS, ...limits };
   if (buf.length === 0) return reject('empty', 'empty message');
   const fmt = formatOfContentType(contentType);
   if (isRejection(fmt)) return fmt;
@@ -126,13 +162,11 @@ export function decodePayload(buf: Uint8Array, contentType: string | undefined, 
     format = fmt;
   }
   if (format === 'arrow') {
-    const table = decodeArrow(buf);
-    if (isRejection(table)) return table;
-    if (table.numRows === 0) return reject('empty', 'an Arrow stream without rows');
-    const rows = arrowRows(table, target);
+    const rows = decodeArrowRows(buf, target, { ...lim.arrow, maxRows: lim.maxEvents }, { maxFeatures: lim.maxFeatures, maxNameBytes: 8 * buf.length + 1024 * 1024 });
     if (isRejection(rows)) return rows;
     return { count: rows.count, get: (i: number) => rows.row(i) };
   }
+  if (!isUtf8(buf)) return reject('invalid_json', 'the bytes are not valid UTF-8');
   const text = Buffer.isBuffer(buf) ? buf.toString('utf8') : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
-  return format === 'ndjson' ? parseNdjson(text) : parseJson(text, true);
+  return format === 'ndjson' ? parseNdjson(text, lim.maxEvents) : parseJson(text, true, lim.maxEvents);
 }

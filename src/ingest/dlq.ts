@@ -1,8 +1,9 @@
 // The dead-letter topic: messages (or single events of a multi-event message)
-// that broke the event contract, with where they came from and why in the
-// headers. The consumer waits for the broker's ack before it lets the
+// that broke the event contract, and record batches that could not be
+// decoded at all, with where they came from and why in the headers. The consumer waits for the broker's ack before it lets the
 // original offset be committed, so a dead letter is written at least once.
 import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
+import { compressionType, type Compression } from '../kafka/codecs/index.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/log/logger.ts';
 import { retry } from '../core/util/backoff.ts';
@@ -22,6 +23,14 @@ export const DLQ_HEADERS = {
   failedAt: 'dw-failed-at',
   /** Present ("true") when the value was cut to fit the dead-letter topic. */
   truncated: 'dw-value-truncated',
+  /** Undecodable record batches: the batch's last offset (dw-original-offset is its first). */
+  lastOffset: 'dw-original-last-offset',
+  /** Undecodable record batches: how many records the batch header claims. */
+  batchRecords: 'dw-batch-records',
+  /** Undecodable record batches: the batch's codec (gzip, snappy, lz4, zstd, unknown(N)). */
+  batchCodec: 'dw-batch-codec',
+  /** Undecodable record batches: unknown_codec, checksum, corrupt or too_large. */
+  batchCause: 'dw-batch-cause',
 } as const;
 
 const SEND_BYTES = 512 * 1024;
@@ -43,6 +52,8 @@ export interface DeadLetter {
   offset: string;
   /** Index of the event within a multi-event message; absent when the whole message is refused. */
   index?: number;
+  /** A whole record batch that could not be decoded; `offset` is its first offset, the value its stored (compressed) bytes. */
+  batch?: { lastOffset: string; records: number; codec: string; cause: string };
   key: Buffer | string | null;
   value: Buffer | string | null;
   originalHeaders?: IHeaders;
@@ -58,6 +69,12 @@ export function deadLetterMessage(d: DeadLetter): Message {
   headers[DLQ_HEADERS.partition] = String(d.partition);
   headers[DLQ_HEADERS.offset] = d.offset;
   if (d.index !== undefined) headers[DLQ_HEADERS.index] = String(d.index);
+  if (d.batch) {
+    headers[DLQ_HEADERS.lastOffset] = d.batch.lastOffset;
+    headers[DLQ_HEADERS.batchRecords] = String(d.batch.records);
+    headers[DLQ_HEADERS.batchCodec] = d.batch.codec;
+    headers[DLQ_HEADERS.batchCause] = d.batch.cause;
+  }
   if (d.originalTimestamp) headers[DLQ_HEADERS.timestamp] = d.originalTimestamp;
   headers[DLQ_HEADERS.code] = errorCodeOf(d.rejection.reason);
   headers[DLQ_HEADERS.reason] = d.rejection.reason;
@@ -81,6 +98,7 @@ export class KafkaDeadLetters implements DeadLetterSink {
     private readonly logger: Logger,
     private readonly metrics: IngestMetrics,
     private readonly retryMaxMs: number,
+    private readonly compression: Compression = 'none',
   ) {}
 
   async send(letters: readonly DeadLetter[], opts: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {}): Promise<void> {
@@ -113,7 +131,7 @@ export class KafkaDeadLetters implements DeadLetterSink {
             await this.#producer.connect();
             this.#connected = true;
           }
-          await this.#producer.send({ topic: this.topic, acks: -1, messages });
+          await this.#producer.send({ topic: this.topic, acks: -1, messages, compression: compressionType(this.compression) });
         },
         {
           baseMs: 200,

@@ -11,6 +11,12 @@ import { reject, type Rejection } from './reasons.ts';
 export interface EncodeLimits {
   maxFeatures: number;
   maxStringLength: number;
+  /**
+   * Refuse events whose ts is older than this many milliseconds (reason
+   * `expired`): the retention TTL (clickhouse.ttl_days) would drop them at
+   * once. Unset: no check.
+   */
+  retentionMs?: number;
 }
 
 /** Columns the encoders write, besides the ones the tail adds. */
@@ -65,16 +71,48 @@ export function parseTimestamp(v: unknown): number | Rejection {
   return ms;
 }
 
+/** ts (epoch ms) against the retention window of `limits`, or why it is refused. */
+function checkRetention(ts: number, limits: EncodeLimits): Rejection | null {
+  if (limits.retentionMs === undefined || limits.retentionMs <= 0) return null;
+  const cutoff = Date.now() - limits.retentionMs;
+  if (ts >= cutoff) return null;
+  const days = Math.round(limits.retentionMs / 86_400_000);
+  return reject('expired', `ts ${formatTs(ts)} is older than the retention window (clickhouse.ttl_days = ${days}): it would be deleted at once`);
+}
+
+// Events of one batch mostly share their second: keep the text of the last one.
+let lastSecond = NaN;
+let lastPrefix = '';
+
 /** `YYYY-MM-DD hh:mm:ss.sss` in UTC: parsed the same by every date_time_input_format. */
 export function formatTs(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.slice(0, 10) + ' ' + iso.slice(11, 23);
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    lastPrefix = iso.slice(0, 10) + ' ' + iso.slice(11, 20);
+    lastSecond = second;
+  }
+  const frac = ms - second * 1000;
+  return lastPrefix + (frac < 10 ? '00' : frac < 100 ? '0' : '') + frac;
 }
 
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+// String.prototype.isWellFormed (Node 20) is not in the ES2023 lib typings.
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * A string that is not valid Unicode (a lone UTF-16 surrogate, sent as a
+ * `\ud800` escape) cannot be stored: ClickHouse refuses the whole row. It is
+ * refused here, before anything is acknowledged, rather than repaired:
+ * replacing it with U+FFFD would make different ids or categories equal.
+ */
+function badUnicode(what: string): Rejection {
+  return reject('invalid_unicode', `${what} holds a lone UTF-16 surrogate (not valid Unicode)`);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -87,6 +125,7 @@ function requiredString(obj: Record<string, unknown>, key: string, limits: Encod
   if (typeof v === 'string') {
     if (v.length === 0) return reject('missing_field', `${key} is empty`);
     if (v.length > limits.maxStringLength) return reject('oversize', `${key} is longer than ${limits.maxStringLength} characters`);
+    if (!wellFormed(v)) return badUnicode(key);
     return v;
   }
   if (v === undefined || v === null) return reject('missing_field', `${key} is required`);
@@ -102,6 +141,7 @@ function optionalString(obj: Record<string, unknown>, key: string, limits: Encod
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') {
     if (v.length > limits.maxStringLength) return reject('oversize', `${key} is longer than ${limits.maxStringLength} characters`);
+    if (!wellFormed(v)) return badUnicode(key);
     return v;
   }
   if (typeof v === 'number') {
@@ -119,6 +159,14 @@ function optionalNumber(obj: Record<string, unknown>, key: string): string | Rej
   return reject('wrong_type', `${key} must be a number, not ${kindOf(v)}`);
 }
 
+/** optionalNumber's checks without building the text (the hot path validates first, writes later). */
+function checkOptionalNumber(obj: Record<string, unknown>, key: string): Rejection | null {
+  const v = obj[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? null : reject('non_finite', `${key} is NaN or Infinity`);
+  return reject('wrong_type', `${key} must be a number, not ${kindOf(v)}`);
+}
+
 /** Check every feature value's type; null when the features are fine. */
 function checkFeatures(v: unknown, limits: EncodeLimits): Rejection | null {
   if (v === undefined || v === null) return null;
@@ -133,6 +181,7 @@ function checkFeatures(v: unknown, limits: EncodeLimits): Rejection | null {
         break;
       case 'string':
         if (x.length > limits.maxStringLength) return reject('oversize', `feature ${q(key.slice(0, 100))} is longer than ${limits.maxStringLength} characters`);
+        if (!wellFormed(x)) return badUnicode(`feature ${q(key.slice(0, 100))}`);
         break;
       case 'boolean':
         break;
@@ -141,6 +190,7 @@ function checkFeatures(v: unknown, limits: EncodeLimits): Rejection | null {
     }
     if (key.length === 0) return reject('wrong_type', 'a feature name is empty');
     if (key.length > limits.maxStringLength) return reject('oversize', 'a feature name is too long');
+    if (!wellFormed(key)) return badUnicode('a feature name');
   }
   return null;
 }
@@ -150,6 +200,7 @@ function checkNumberMap(v: unknown, key: string): Rejection | null {
   if (!isPlainObject(v)) return reject('wrong_type', `${key} must be an object of numbers, not ${kindOf(v)}`);
   for (const k in v) {
     const x = v[k];
+    if (!wellFormed(k)) return badUnicode(`a ${key} key`);
     if (typeof x !== 'number') return reject('wrong_type', `${key}.${k.slice(0, 100)} must be a number, not ${kindOf(x)}`);
     if (!Number.isFinite(x)) return reject('non_finite', `${key}.${k.slice(0, 100)} is NaN or Infinity`);
   }
@@ -163,8 +214,10 @@ function checkStringMap(v: unknown, key: string, limits: EncodeLimits): Rejectio
   let result: 'ok' | 'convert' = 'ok';
   for (const k in v) {
     const x = v[k];
+    if (!wellFormed(k)) return badUnicode(`a ${key} key`);
     if (typeof x === 'string') {
       if (x.length > limits.maxStringLength) return reject('oversize', `${key}.${k.slice(0, 100)} is too long`);
+      if (!wellFormed(x)) return badUnicode(`${key}.${k.slice(0, 100)}`);
     } else if ((typeof x === 'number' && Number.isFinite(x)) || typeof x === 'boolean') {
       result = 'convert';
     } else {
@@ -190,6 +243,7 @@ function predictionFields(v: unknown, limits: EncodeLimits): string | Rejection 
       return `"prediction":"${v}","prediction_num":${v}`;
     case 'string':
       if (v.length > limits.maxStringLength) return reject('oversize', 'prediction is too long');
+      if (!wellFormed(v)) return badUnicode('prediction');
       return `"prediction":${q(v)},"prediction_num":null`;
     case 'boolean':
       return v ? '"prediction":"true","prediction_num":1' : '"prediction":"false","prediction_num":0';
@@ -200,7 +254,16 @@ function predictionFields(v: unknown, limits: EncodeLimits): string | Rejection 
 }
 
 /** The checks every prediction passes, in one place for both ways of writing it. */
-function checkPrediction(v: unknown, limits: EncodeLimits): Rejection | { eventId: string; model: string; ts: number; version: string; error: string; tags: 'ok' | 'convert' } {
+interface Checked {
+  eventId: string;
+  model: string;
+  ts: number;
+  version: string;
+  error: string;
+  tags: 'ok' | 'convert';
+}
+
+function checkPrediction(v: unknown, limits: EncodeLimits): Rejection | Checked {
   if (!isPlainObject(v)) return reject('not_an_object', `an event must be a JSON object, not ${kindOf(v)}`);
   const eventId = requiredString(v, 'event_id', limits);
   if (typeof eventId !== 'string') return eventId;
@@ -208,14 +271,16 @@ function checkPrediction(v: unknown, limits: EncodeLimits): Rejection | { eventI
   if (typeof model !== 'string') return model;
   const ts = parseTimestamp(v.ts);
   if (typeof ts !== 'number') return ts;
+  const expired = checkRetention(ts, limits);
+  if (expired) return expired;
   const version = optionalString(v, 'model_version', limits);
   if (typeof version !== 'string') return version;
   const features = checkFeatures(v.features, limits);
   if (features) return features;
-  const confidence = optionalNumber(v, 'confidence');
-  if (typeof confidence !== 'string') return confidence;
-  const latency = optionalNumber(v, 'latency_ms');
-  if (typeof latency !== 'string') return latency;
+  const confidence = checkOptionalNumber(v, 'confidence');
+  if (confidence) return confidence;
+  const latency = checkOptionalNumber(v, 'latency_ms');
+  if (latency) return latency;
   const error = optionalString(v, 'error', limits);
   if (typeof error !== 'string') return error;
   const probabilities = checkNumberMap(v.probabilities, 'probabilities');
@@ -232,7 +297,10 @@ function checkPrediction(v: unknown, limits: EncodeLimits): Rejection | { eventI
 export function encodePrediction(v: unknown, limits: EncodeLimits, tail: string): string | Rejection {
   const c = checkPrediction(v, limits);
   if (isRejectionLike(c)) return c;
-  const o = v as Record<string, unknown>;
+  return predictionLine(c, v as Record<string, unknown>, limits, tail);
+}
+
+function predictionLine(c: Checked, o: Record<string, unknown>, limits: EncodeLimits, tail: string): string | Rejection {
   const prediction = predictionFields(o.prediction, limits);
   if (typeof prediction !== 'string') return prediction;
   return (
@@ -262,7 +330,10 @@ const PASSTHROUGH_TS_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?
 export function passthroughSuffix(v: unknown, limits: EncodeLimits, tail: string): string | Rejection | null {
   const c = checkPrediction(v, limits);
   if (isRejectionLike(c)) return c;
-  const o = v as Record<string, unknown>;
+  return suffixOf(c, v as Record<string, unknown>, limits, tail);
+}
+
+function suffixOf(c: Checked, o: Record<string, unknown>, limits: EncodeLimits, tail: string): string | Rejection | null {
   if (c.tags === 'convert' || o.features == null || typeof o.ts !== 'string' || !PASSTHROUGH_TS_RE.test(o.ts)) return null;
   for (const k of RESERVED) if (k in o) return null;
   const p = o.prediction;
@@ -272,6 +343,7 @@ export function passthroughSuffix(v: unknown, limits: EncodeLimits, tail: string
       return `,"prediction_num":${p}${tail}`;
     case 'string':
       if (p.length > limits.maxStringLength) return reject('oversize', 'prediction is too long');
+      if (!wellFormed(p)) return badUnicode('prediction');
       return `,"prediction_num":null${tail}`;
     case 'boolean':
       return `,"prediction_num":${p ? 1 : 0}${tail}`;
@@ -291,8 +363,26 @@ export const INSERT_SETTINGS = {
   date_time_input_format: 'best_effort',
 } as const;
 
-/** One labels row: `{ event_id, model, label, ts }`. */
-export function encodeLabel(v: unknown, limits: EncodeLimits, tail: string): string | Rejection {
+/** The label's columns and its text as stored, or why it is refused. */
+function labelFields(label: unknown, limits: EncodeLimits): { fields: string; text: string } | Rejection {
+  switch (typeof label) {
+    case 'number':
+      if (!Number.isFinite(label)) return reject('non_finite', 'label is NaN or Infinity');
+      return { fields: `"label":"${label}","label_num":${label}`, text: String(label) };
+    case 'string':
+      if (label.length === 0) return reject('missing_field', 'label is empty');
+      if (label.length > limits.maxStringLength) return reject('oversize', 'label is too long');
+      if (!wellFormed(label)) return badUnicode('label');
+      return { fields: `"label":${q(label)},"label_num":null`, text: label };
+    case 'boolean':
+      return label ? { fields: '"label":"true","label_num":1', text: 'true' } : { fields: '"label":"false","label_num":0', text: 'false' };
+    default:
+      if (label === undefined || label === null) return reject('missing_field', 'label is required');
+      return reject('wrong_type', `label must be a number, string or boolean, not ${kindOf(label)}`);
+  }
+}
+
+function checkLabel(v: unknown, limits: EncodeLimits): Rejection | { eventId: string; model: string; ts: number; fields: string; text: string } {
   if (!isPlainObject(v)) return reject('not_an_object', `a label must be a JSON object, not ${kindOf(v)}`);
   const eventId = requiredString(v, 'event_id', limits);
   if (typeof eventId !== 'string') return eventId;
@@ -300,26 +390,52 @@ export function encodeLabel(v: unknown, limits: EncodeLimits, tail: string): str
   if (typeof model !== 'string') return model;
   const ts = parseTimestamp(v.ts);
   if (typeof ts !== 'number') return ts;
-  const label = v.label;
-  let fields: string;
-  switch (typeof label) {
-    case 'number':
-      if (!Number.isFinite(label)) return reject('non_finite', 'label is NaN or Infinity');
-      fields = `"label":"${label}","label_num":${label}`;
-      break;
-    case 'string':
-      if (label.length === 0) return reject('missing_field', 'label is empty');
-      if (label.length > limits.maxStringLength) return reject('oversize', 'label is too long');
-      fields = `"label":${q(label)},"label_num":null`;
-      break;
-    case 'boolean':
-      fields = label ? '"label":"true","label_num":1' : '"label":"false","label_num":0';
-      break;
-    default:
-      if (label === undefined || label === null) return reject('missing_field', 'label is required');
-      return reject('wrong_type', `label must be a number, string or boolean, not ${kindOf(label)}`);
+  const expired = checkRetention(ts, limits);
+  if (expired) return expired;
+  const label = labelFields(v.label, limits);
+  if (isRejectionLike(label)) return label;
+  return { eventId, model, ts, ...label };
+}
+
+/** One labels row: `{ event_id, model, label, ts }`. */
+export function encodeLabel(v: unknown, limits: EncodeLimits, tail: string): string | Rejection {
+  const c = checkLabel(v, limits);
+  if (isRejectionLike(c)) return c;
+  return `{"event_id":${q(c.eventId)},"model":${q(c.model)},${c.fields},"ts":"${formatTs(c.ts)}"${tail}`;
+}
+
+/** An event taken over HTTP, ready for the buffer. */
+export interface HttpEncoded {
+  line: string;
+  /**
+   * The event's identity: equal for a copy sent again, different for any
+   * other event. Predictions: model, model_version, ts and event_id; labels:
+   * model, event_id, ts and the label. See dedup.ts.
+   */
+  key: string;
+  model: string;
+  /** ts in epoch ms. */
+  ts: number;
+}
+
+/**
+ * Validate and encode one event of an HTTP request. Always re-encoded (no
+ * passthrough of the client's bytes): the engine refuses a row whose JSON
+ * repeats a key, which JSON.parse accepts, and an acknowledged row must not
+ * be refused later.
+ */
+export function encodeHttpEvent(table: TableName, v: unknown, limits: EncodeLimits): HttpEncoded | Rejection {
+  if (table === 'labels') {
+    const c = checkLabel(v, limits);
+    if (isRejectionLike(c)) return c;
+    const line = `{"event_id":${q(c.eventId)},"model":${q(c.model)},${c.fields},"ts":"${formatTs(c.ts)}"${HTTP_TAIL}`;
+    return { line, key: `${c.model}\u0000${c.eventId}\u0000${c.ts}\u0000${c.text}`, model: c.model, ts: c.ts };
   }
-  return `{"event_id":${q(eventId)},"model":${q(model)},${fields},"ts":"${formatTs(ts)}"${tail}`;
+  const c = checkPrediction(v, limits);
+  if (isRejectionLike(c)) return c;
+  const line = predictionLine(c, v as Record<string, unknown>, limits, HTTP_TAIL);
+  if (typeof line !== 'string') return line;
+  return { line, key: `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`, model: c.model, ts: c.ts };
 }
 
 export function encoderFor(table: TableName): typeof encodePrediction {

@@ -26,9 +26,13 @@ interface PositionRow {
   t: string | number;
 }
 
-/** Must match feature_values_mv in sql/001_core.sql. */
-const REPAIR_FEATURE_VALUES = `
-INSERT INTO feature_values (model, model_version, feature, ts, kind, value_num, value_str, event_id)
+/**
+ * The SELECT of feature_values_mv (sql/001_core.sql), repeated because a
+ * repair must run it over a filtered slice of predictions. A test
+ * (test/ingest/fence-view.test.ts) holds the two to the same query as the
+ * engine formats it, and to the same rows.
+ */
+export const FEATURE_VALUES_VIEW_SELECT = `
 SELECT
     model,
     model_version,
@@ -40,7 +44,11 @@ SELECT
     multiIf(kind = 'string', JSONExtractString(kv.2), kind = 'bool', kv.2, '') AS value_str,
     event_id
 FROM predictions
-ARRAY JOIN JSONExtractKeysAndValuesRaw(features) AS kv
+ARRAY JOIN JSONExtractKeysAndValuesRaw(features) AS kv`;
+
+const REPAIR_FEATURE_VALUES = `
+INSERT INTO feature_values (model, model_version, feature, ts, kind, value_num, value_str, event_id)
+${FEATURE_VALUES_VIEW_SELECT}
 WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:Int32}
   AND kafka_offset >= {lo:Int64} AND kafka_offset < {hi:Int64}
   AND ts >= {tmin:DateTime64(3, 'UTC')} AND ts <= {tmax:DateTime64(3, 'UTC')}

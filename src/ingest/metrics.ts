@@ -6,7 +6,13 @@ export interface IngestMetrics {
   stored: Counter<'source' | 'table'>;
   invalid: Counter<'source' | 'reason'>;
   deadLettered: Counter<'reason'>;
+  undecodableBatches: Counter<'cause' | 'codec'>;
   skippedStored: Counter<'table'>;
+  duplicates: Counter<'table'>;
+  dedupEvicted: Counter;
+  spooled: Counter<'table'>;
+  spoolBytes: Gauge;
+  idempotentReplays: Counter<'outcome'>;
   insertDuration: Histogram<'table'>;
   insertFailures: Counter<'table'>;
   batchRows: Histogram<'table'>;
@@ -26,10 +32,35 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     stored: new Counter({ name: 'driftwatch_ingest_events_stored_total', help: 'Events inserted into ClickHouse.', labelNames: ['source', 'table'], registers }),
     invalid: new Counter({ name: 'driftwatch_ingest_events_invalid_total', help: 'Events or messages refused by validation, by source and reason.', labelNames: ['source', 'reason'], registers }),
     deadLettered: new Counter({ name: 'driftwatch_ingest_dead_lettered_total', help: 'Records written to the dead-letter topic, by reason.', labelNames: ['reason'], registers }),
+    undecodableBatches: new Counter({
+      name: 'driftwatch_ingest_undecodable_batches_total',
+      help: 'Kafka record batches that could not be decoded and were skipped (and dead-lettered), by cause and codec.',
+      labelNames: ['cause', 'codec'],
+      registers,
+    }),
     skippedStored: new Counter({
       name: 'driftwatch_ingest_redelivered_skipped_total',
       help: 'Events Kafka delivered again after an unclean stop that were already stored, and were skipped.',
       labelNames: ['table'],
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'driftwatch_ingest_http_duplicates_total',
+      help: 'HTTP events not stored again because the same event was stored within ingest.http_dedup_horizon.',
+      labelNames: ['table'],
+      registers,
+    }),
+    dedupEvicted: new Counter({
+      name: 'driftwatch_ingest_http_dedup_evicted_total',
+      help: 'Event identities forgotten before ingest.http_dedup_horizon because more than http_dedup_max_keys were held.',
+      registers,
+    }),
+    spooled: new Counter({ name: 'driftwatch_ingest_http_spooled_events_total', help: 'HTTP events written to the local spool and answered 202.', labelNames: ['table'], registers }),
+    spoolBytes: new Gauge({ name: 'driftwatch_ingest_http_spool_bytes', help: 'Bytes of HTTP ingest spool entries on disk (answered 202, not yet stored).', registers }),
+    idempotentReplays: new Counter({
+      name: 'driftwatch_ingest_http_idempotency_total',
+      help: 'Requests with an Idempotency-Key seen again: replayed (same body), mismatch (422) or in_progress (409).',
+      labelNames: ['outcome'],
       registers,
     }),
     insertDuration: new Histogram({

@@ -5,8 +5,14 @@ import type { Config } from '../config/schema.ts';
 import { pickSecret } from '../core/config/secret.ts';
 import type { Logger } from '../core/log/logger.ts';
 import { parseDuration } from '../core/util/duration.ts';
+import { registerCodecs } from './codecs/index.ts';
+import { installReadCommitted } from './read-committed.ts';
 
 export function createKafka(cfg: Config['kafka'], logger: Logger, clientIdSuffix = ''): Kafka {
+  // kafkajs ships gzip only: every codec, guarded against poison batches.
+  registerCodecs();
+  // kafkajs's read_committed filter lets aborted records through (read-committed.ts).
+  if (!installReadCommitted()) logger.warn('could not install the read_committed fix into kafkajs; aborted transactional records may be stored');
   let sasl: SASLOptions | undefined;
   if (cfg.sasl) {
     const password = pickSecret(cfg.sasl.password, cfg.sasl.password_file)?.reveal() ?? '';

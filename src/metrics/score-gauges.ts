@@ -1,5 +1,7 @@
 // Drift and quality scores as gauges: the latest value and status of every
-// (model, version, feature, metric), with a cap on series.
+// (model, version, feature, metric), with a cap on series. "Latest" is by
+// window: a re-score of an older window (late data, a backfill) does not
+// overwrite a newer window's value; a re-score of the same window does.
 import { Gauge, type Registry } from 'prom-client';
 import type { ScoreRow } from '../core/score.ts';
 import { droppedSeriesCounter, SeriesCap } from './series-cap.ts';
@@ -12,6 +14,8 @@ export class ScoreGauges {
   readonly #value: Gauge<Labels>;
   readonly #status: Gauge<Labels>;
   readonly #cap: SeriesCap;
+  /** Window end (ms) of the value each series shows. */
+  readonly #windowEnd = new Map<string, number>();
 
   constructor(registry: Registry, maxSeries = 10_000) {
     this.#value = new Gauge({
@@ -32,7 +36,13 @@ export class ScoreGauges {
   update(rows: Iterable<ScoreRow>): void {
     for (const r of rows) {
       const labels = { model: r.model, version: r.model_version, feature: r.segment ? `${r.feature}@${r.segment}` : r.feature, metric: r.metric };
-      if (!this.#cap.admit(`${labels.model}\u0000${labels.version}\u0000${labels.feature}\u0000${labels.metric}`)) continue;
+      const key = `${labels.model}\u0000${labels.version}\u0000${labels.feature}\u0000${labels.metric}`;
+      if (!this.#cap.admit(key)) continue;
+      const end = Date.parse(r.window_end);
+      if (!Number.isNaN(end)) {
+        if (end < (this.#windowEnd.get(key) ?? -Infinity)) continue;
+        this.#windowEnd.set(key, end);
+      }
       if (r.value !== null && Number.isFinite(r.value)) this.#value.set(labels, r.value);
       else this.#value.remove(labels);
       this.#status.set(labels, STATUS_CODE[r.status]);

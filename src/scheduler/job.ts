@@ -2,7 +2,8 @@
 // returns scores. Jobs know nothing of cron, overlap, timeouts or storage.
 import type { ScoreRow, TimeWindow } from '../core/score.ts';
 
-export type RunTrigger = 'schedule' | 'catchup' | 'once' | 'backfill';
+/** late: a window scored again because predictions arrived after it was scored. */
+export type RunTrigger = 'schedule' | 'catchup' | 'once' | 'backfill' | 'late';
 
 export interface RunContext {
   runId: string;

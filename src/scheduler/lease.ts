@@ -6,6 +6,7 @@
 // window (same bounds, scores keyed by run), so the cost is a duplicate row.
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../core/store/store.ts';
+import { toClickHouseTime } from '../core/util/time.ts';
 
 export interface Lease {
   /** True when this instance may run `job` now. */
@@ -33,7 +34,7 @@ export function clickhouseLease(storeOf: () => Store, holder = `${process.pid}-$
       const owner = await current(job);
       if (owner !== null && owner !== holder) return false;
       await storeOf().insert('scheduler_leases', [
-        { job, holder, acquired_at: new Date(now).toISOString().replace('T', ' ').replace('Z', ''), expires_at: new Date(now + ttlMs).toISOString().replace('T', ' ').replace('Z', '') },
+        { job, holder, acquired_at: toClickHouseTime(now), expires_at: toClickHouseTime(now + ttlMs) },
       ]);
       // Read back: if another instance inserted in the same moment, the
       // newer lease wins and we stand down.

@@ -1,8 +1,12 @@
 // Runs detector jobs: on each cron tick, every complete window not yet done
-// (catch-up after downtime included), oldest first. Runs of one job never
-// overlap, each has a time limit, and every outcome is recorded in
-// detector_runs; scores go to drift_scores and then to the listeners
-// (Prometheus gauges, the alert engine). The runner never rejects.
+// (catch-up after downtime included; on a first start every recent window
+// that holds predictions), oldest first, after re-scoring the recent windows
+// that received predictions since they were scored (late data, within
+// detectors.max_lateness). Runs of one job never overlap, each has a time
+// limit, and every outcome is recorded in detector_runs; scores go to
+// drift_scores (a re-score supersedes, see sql/050_current_scores.sql) and
+// then to the listeners (Prometheus gauges, the alert engine). The runner
+// never rejects.
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -13,10 +17,21 @@ import type { Logger } from '../core/log/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import type { DetectorJob, RunSummary, RunTrigger } from './job.ts';
 import type { Lease } from './lease.ts';
-import { lastCompletedWindowEnd, recordRun, writeScores } from './run-store.ts';
-import { dueWindows, windowEndingAt, windowsBetween, latestWindowEnd } from './windows.ts';
+import { lastCompletedWindowEnd, recordRun, scoredWindowsSince, windowsWithData, windowsWithLateData, writeScores } from './run-store.ts';
+import { dueWindows, windowEndingAt, windowIndex, windowsBetween, latestWindowEnd } from './windows.ts';
 
-export type ScoreListener = (run: { run_id: string; run_at: string; detector: string; scores: ScoreRow[] }) => Promise<void>;
+/** What listeners hear after each successful run: its scores and the window they are about. */
+export interface ScoredRun {
+  run_id: string;
+  run_at: string;
+  detector: string;
+  window_start: string;
+  window_end: string;
+  trigger: RunTrigger;
+  scores: ScoreRow[];
+}
+
+export type ScoreListener = (run: ScoredRun) => Promise<void>;
 
 export interface SchedulerOptions {
   store: () => Store;
@@ -24,8 +39,10 @@ export interface SchedulerOptions {
   logger: Logger;
   registry: Registry;
   lease: Lease;
-  /** At most this many missed windows are caught up per job and tick. */
+  /** At most this many missed windows are caught up per job and tick (and scored on a first start). */
   maxCatchup: number;
+  /** Windows that ended at most this long ago are scored again when predictions arrive after their scoring; 0 turns that off. */
+  maxLatenessMs?: number;
   now?: () => number;
 }
 
@@ -122,11 +139,28 @@ export class Scheduler implements Component {
         return [];
       }
       return await lock.run(async () => {
-        const last = await lastCompletedWindowEnd(this.#opts.store(), job.name);
+        const store = this.#opts.store();
+        const last = await lastCompletedWindowEnd(store, job.name);
+        const late = last === null ? [] : await this.#lateWindows(job);
         const due = dueWindows(last, this.#now(), job.windowMs, job.delayMs, this.#opts.maxCatchup);
         if (due.skipped > 0) this.#opts.logger.warn('catch-up limited, oldest windows skipped', { detector: job.name, skipped: due.skipped, max_catchup: this.#opts.maxCatchup });
+        let windows = due.windows;
+        if (due.firstStart && windows.length > 1) {
+          // First start: the recent windows that hold predictions, and the newest whatever it holds.
+          const first = windows[0]!;
+          const newest = windows[windows.length - 1]!;
+          const withData = await windowsWithData(store, first.start.getTime(), newest.end.getTime(), job.windowMs);
+          windows = windows.filter((w) => w === newest || withData.has(windowIndex(w.start.getTime(), job.windowMs)));
+          this.#opts.logger.info('first start: scoring the recent windows that hold predictions', { detector: job.name, windows: windows.length, max_catchup: this.#opts.maxCatchup });
+        }
         const out: RunSummary[] = [];
-        for (const w of due.windows) {
+        // Late windows are older than every due one: oldest first overall.
+        for (const w of late) {
+          if (this.#stopAbort.signal.aborted) return out;
+          this.#opts.logger.info('predictions arrived after the window was scored; scoring it again', { detector: job.name, window_end: w.end.toISOString() });
+          out.push(await this.#runWindow(job, w, 'late'));
+        }
+        for (const w of windows) {
           if (this.#stopAbort.signal.aborted) break;
           const isLatest = w.end.getTime() === latestWindowEnd(this.#now(), job.windowMs, job.delayMs);
           out.push(await this.#runWindow(job, w, trigger === 'catchup' || !isLatest ? 'catchup' : 'schedule'));
@@ -137,6 +171,16 @@ export class Scheduler implements Component {
       this.#opts.logger.error('scheduler tick failed', { detector: job.name, error: describeError(e) });
       return [];
     }
+  }
+
+  /** Scored windows that ended within max_lateness and got predictions after their scoring (at most maxCatchup, the newest). */
+  async #lateWindows(job: DetectorJob): Promise<TimeWindow[]> {
+    const lateness = this.#opts.maxLatenessMs ?? 0;
+    if (lateness <= 0) return [];
+    const store = this.#opts.store();
+    const scored = await scoredWindowsSince(store, job.name, job.windowMs, this.#now() - lateness);
+    const late = await windowsWithLateData(store, scored, job.windowMs);
+    return late.slice(-Math.max(1, this.#opts.maxCatchup)).map((w) => windowEndingAt(w.end, job.windowMs));
   }
 
   /** `detect --once`: the newest complete window of each (or one) job, now. */
@@ -215,7 +259,7 @@ export class Scheduler implements Component {
       log.info('detector run finished', { window_end: summary.window_end, trigger, scores: summary.scores, findings: summary.findings, ms: summary.duration_ms });
       for (const listener of this.#listeners) {
         try {
-          await listener({ run_id: runId, run_at: startedAt.toISOString(), detector: job.name, scores });
+          await listener({ run_id: runId, run_at: startedAt.toISOString(), detector: job.name, window_start: base.window_start, window_end: base.window_end, trigger, scores });
         } catch (e) {
           log.error('score listener failed', { error: describeError(e) });
         }

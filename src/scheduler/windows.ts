@@ -15,20 +15,36 @@ export interface DueWindows {
   windows: TimeWindow[];
   /** Windows older than the catch-up limit that were left out. */
   skipped: number;
+  /**
+   * No window was ever done: `windows` are the candidates of a first start
+   * (the last maxCatchup windows), of which the scheduler keeps those that
+   * hold predictions, and the newest whatever it holds.
+   */
+  firstStart: boolean;
 }
 
 /**
  * Windows to evaluate now: every complete window after the last one done,
- * oldest first, at most maxCatchup of them (the newest). With no history only
- * the newest window is due: a first start does not backfill the past.
+ * oldest first, at most maxCatchup of them (the newest). With no history the
+ * last maxCatchup windows are candidates (firstStart): data logged or
+ * backfilled into Kafka before the first start gets scored too.
  */
 export function dueWindows(lastEndMs: number | null, nowMs: number, windowMs: number, delayMs: number, maxCatchup: number): DueWindows {
   const latest = latestWindowEnd(nowMs, windowMs, delayMs);
-  if (lastEndMs === null) return { windows: [windowEndingAt(latest, windowMs)], skipped: 0 };
+  const cap = Math.max(1, maxCatchup);
   const ends: number[] = [];
+  if (lastEndMs === null) {
+    for (let end = latest, i = 0; i < cap; end -= windowMs, i++) ends.push(end);
+    return { windows: ends.reverse().map((e) => windowEndingAt(e, windowMs)), skipped: 0, firstStart: true };
+  }
   for (let end = latest; end > lastEndMs; end -= windowMs) ends.push(end);
-  const kept = ends.slice(0, Math.max(1, maxCatchup)).reverse();
-  return { windows: kept.map((e) => windowEndingAt(e, windowMs)), skipped: ends.length - kept.length };
+  const kept = ends.slice(0, cap).reverse();
+  return { windows: kept.map((e) => windowEndingAt(e, windowMs)), skipped: ends.length - kept.length, firstStart: false };
+}
+
+/** The index of the tiled window holding `ms` (windows tile time from the epoch). */
+export function windowIndex(ms: number, windowMs: number): number {
+  return Math.floor(ms / windowMs);
 }
 
 /** Backfill: windows of length `everyMs` ending in (from, to], oldest first. */

@@ -31,7 +31,7 @@ describe('rules', () => {
       ['amount', 'warning', 0.1, 'firing'],
       ['country code', 'critical', 0.25, 'firing'],
     ]);
-    expect(alerts[1]?.labels).toEqual({ alertname: 'drift', model: 'fraud', version: 'v13', metric: 'psi', feature: 'country code', team: 'ml', severity: 'critical' });
+    expect(alerts[1]?.labels).toEqual({ alertname: 'drift', model: 'fraud', version: 'v13', metric: 'psi', detector: 'drift', feature: 'country code', team: 'ml', severity: 'critical' });
     expect(alerts[1]?.annotations).toEqual({ summary: 'psi 0.4 > 0.25 on ml', runbook_url: 'https://rb/country%20code' });
   });
 
@@ -131,8 +131,16 @@ describe('lifecycle', () => {
 
   it('two rows for one alert in a run: the stronger judgement wins', async () => {
     const { e } = engine([psi()]);
-    await e.evaluate(run([{ value: 0.01, detector: 'a' }, { value: 0.3, detector: 'b' }, { value: 0.15, detector: 'c' }]));
+    // Tags the rule does not name are not part of the identity.
+    await e.evaluate(run([{ value: 0.01, tags: { region: 'a' } }, { value: 0.3, tags: { region: 'b' } }, { value: 0.15, tags: { region: 'c' } }]));
     expect(e.firing().map((a) => a.severity)).toEqual(['critical']);
+  });
+
+  it('the detector is part of the identity: two jobs scoring one metric are two alerts', async () => {
+    const { e } = engine([psi({ for: 2 })]);
+    // A canary against the champion (breach) and against its own past (ok), run after run.
+    for (let i = 0; i < 2; i++) await e.evaluate(run([{ value: 0.4, detector: 'canary-vs-champion' }, { value: 0.02, detector: 'fraud-drift' }]));
+    expect(e.firing().map((a) => a.labels.detector)).toEqual(['canary-vs-champion']);
   });
 });
 
@@ -161,6 +169,22 @@ describe('persistence and health', () => {
     await b.e.load();
     expect(b.e.list().map((x) => [x.rule, x.state])).toEqual([['drift', 'resolved']]);
     expect(state.transitions.at(-1)).toMatchObject({ from: 'firing', to: 'resolved', run_id: 'rule-removed' });
+  });
+
+  it('alerts stored before the detector joined the identity resolve at load (no run can match them again)', async () => {
+    const state = new MemoryAlertStateStore();
+    const a = engine([psi()], { state });
+    await a.e.evaluate(run([{ value: 0.3 }]));
+    const [stored] = [...state.alerts.values()];
+    const { detector: _gone, ...oldLabels } = stored!.labels;
+    state.alerts.set(stored!.fingerprint, { ...stored!, labels: oldLabels });
+    const b = engine([psi()], { state });
+    await b.e.load();
+    expect(b.e.list().map((x) => [x.rule, x.state])).toEqual([['drift', 'resolved']]);
+    expect(state.transitions.at(-1)).toMatchObject({ from: 'firing', to: 'resolved', run_id: 'identity-changed' });
+    // The same score now makes a new alert, with the detector among its labels.
+    await b.e.evaluate(run([{ value: 0.3 }]));
+    expect(b.e.firing().map((x) => x.labels.detector)).toEqual(['drift']);
   });
 
   it('a failed save leaves the engine as it was, so the next run retries', async () => {

@@ -29,7 +29,9 @@ describe('alert state in ClickHouse', () => {
     const config = alertsSchema.parse({ rules: [{ name: 'drift', match: { metric: 'psi' }, thresholds: { critical: 0.25 }, for: 2 }] });
     const clock = new ManualClock();
     const a = new AlertEngine({ config, state: new ClickHouseAlertStateStore(store), health: new ClickHouseVersionHealthStore(store), clock, logger: silentLogger });
-    await a.evaluate(run([{ value: 0.3, feature: 'x', model: EVIL }, { value: 0.3, feature: 'y' }, { value: 0.3, feature: 'z' }]));
+    const first = run([{ value: 0.3, feature: 'x', model: EVIL }, { value: 0.3, feature: 'y' }, { value: 0.3, feature: 'z' }]);
+    // With its window, so the window an alert last judged is stored and restored too.
+    await a.evaluate({ ...first, window_start: '2026-11-23T17:00:00.000Z', window_end: '2026-11-23T18:00:00.000Z' });
     clock.advance(3_600_000);
     await a.evaluate(run([{ value: 0.3, feature: 'x', model: EVIL }, { value: 0.3, feature: 'z' }]));
     clock.advance(3_600_000);
@@ -109,6 +111,14 @@ describe('alert state in ClickHouse', () => {
     await h.record([row('v13', 'drift', 0, false)]);
     expect(await h.lastHealthyVersion(MODEL, 'v12')).toBe('v10');
     expect(await h.lastHealthyVersion('nope', 'v1')).toBeNull();
+    // Per window: a re-score of v13's latest window (a later run of the same window) supersedes its record;
+    // a backfilled older window does not hide it; a model-level record (version '') is never a target.
+    const w = (hoursAgo: number) => ({ window_start: t - (hoursAgo + 1) * 3_600_000, window_end: t - hoursAgo * 3_600_000 });
+    await h.record([{ ...row('v13', 'drift', -1, true), ...w(0) }]);
+    expect(await h.lastHealthyVersion(MODEL, 'v12')).toBe('v13');
+    await h.record([{ ...row('v13', 'drift', -2, false), ...w(40) }, { ...row('', 'volume', -3, true), ...w(-5) }]);
+    expect(await h.lastHealthyVersion(MODEL, 'v12')).toBe('v13');
+    expect(await h.lastHealthyVersion(MODEL, 'v13')).toBe('v12');
   });
 
   it('the queries the README shows for alerts run as written', async () => {

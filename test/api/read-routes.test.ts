@@ -43,6 +43,7 @@ beforeAll(async () => {
   await store.insert('drift_scores', [score(1, 'amount', 'psi', 0.05, 'ok'), score(2, 'amount', 'psi', 0.4, 'alert'), score(2, 'age', 'psi', 0.12, 'warn'), score(1, 'age', 'psi', 0.01, 'ok')]);
   await store.insert('detector_runs', [
     { run_id: 'run-1', detector: 'drift', window_start: '2026-11-21 09:00:00.000', window_end: '2026-11-21 10:00:00.000', trigger: 'schedule', started_at: '2026-11-21 10:00:00.000', finished_at: '2026-11-21 10:00:01.000', status: 'ok', scores: 2 },
+    { run_id: 'run-2', detector: 'drift', window_start: '2026-11-22 09:00:00.000', window_end: '2026-11-22 10:00:00.000', trigger: 'schedule', started_at: '2026-11-22 10:00:00.000', finished_at: '2026-11-22 10:00:01.000', status: 'ok', scores: 2 },
   ]);
   api = await startTestServer((r) => addReadRoutes(r, () => store), { token: TOKEN });
 });
@@ -52,9 +53,11 @@ afterAll(async () => {
 });
 
 describe('/v1 read API', () => {
-  it('401 without a token, 403 with a wrong one', async () => {
+  it('401 without a token and with a wrong one (RFC 6750 invalid_token)', async () => {
     expect((await fetch(`${api.base}/v1/models`)).status).toBe(401);
-    expect((await fetch(`${api.base}/v1/models`, { headers: { authorization: 'Bearer nope' } })).status).toBe(403);
+    const wrong = await fetch(`${api.base}/v1/models`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
   it('lists models and versions seen, paginated', async () => {
@@ -90,13 +93,47 @@ describe('/v1 read API', () => {
 
   it('detector runs', async () => {
     const r = await api.get('/v1/runs?detector=drift');
-    expect(r.body.items).toEqual([expect.objectContaining({ run_id: 'run-1', status: 'ok' })]);
+    expect((r.body.items as { run_id: string }[]).map((x) => x.run_id)).toEqual(['run-2', 'run-1']);
   });
 
   it('400 with every problem for bad parameters', async () => {
     const r = await api.get('/v1/scores/history?limit=0&from=yesterday&colour=red');
     expect(r.status).toBe(400);
     expect(r.body.details).toEqual(expect.arrayContaining([expect.stringMatching(/^limit: /), expect.stringMatching(/^from: /), 'colour: unknown key']));
+  });
+
+  it('a window scored again (late data) supersedes its scores: latest reads the current ones, history keeps both', async () => {
+    const run = (id: string, day: number, startedAt: string) => ({
+      run_id: id,
+      detector: 'drift',
+      window_start: `2026-11-2${day} 09:00:00.000`,
+      window_end: `2026-11-2${day} 10:00:00.000`,
+      trigger: 'late',
+      started_at: startedAt,
+      finished_at: startedAt,
+      status: 'ok',
+      scores: 1,
+    });
+    // run-3 scores the 21st again, after the 22nd was scored: an older window, so latest keeps the 22nd.
+    await store.insert('drift_scores', [{ ...score(1, 'amount', 'psi', 0.07, 'ok'), run_id: 'run-3', run_at: '2026-11-22 12:00:00.000' }]);
+    await store.insert('detector_runs', [run('run-3', 1, '2026-11-22 12:00:00.000')]);
+    const latest = async () => (await api.get('/v1/scores/latest?model=fraud')).body.items as { feature: string; value: number; run_id: string }[];
+    expect((await latest()).map((r) => [r.feature, r.value, r.run_id])).toEqual([
+      ['age', 0.12, 'run-2'],
+      ['amount', 0.4, 'run-2'],
+    ]);
+    // run-4 scores the 22nd again with late data and no longer produces age: its amount wins, and age has
+    // no current score left (run-3 superseded the 21st's, run-4 the 22nd's).
+    await store.insert('drift_scores', [{ ...score(2, 'amount', 'psi', 0.31, 'alert'), run_id: 'run-4', run_at: '2026-11-22 13:00:00.000' }]);
+    await store.insert('detector_runs', [run('run-4', 2, '2026-11-22 13:00:00.000')]);
+    expect((await latest()).map((r) => [r.feature, r.value, r.run_id])).toEqual([['amount', 0.31, 'run-4']]);
+    const h = await api.get('/v1/scores/history?feature=amount&from=2026-11-20T00:00:00Z&to=2026-11-23T00:00:00Z');
+    expect((h.body.items as { run_id: string; current: number | boolean }[]).map((r) => [r.run_id, Boolean(r.current)])).toEqual([
+      ['run-4', true],
+      ['run-3', true],
+      ['run-2', false],
+      ['run-1', false],
+    ]);
   });
 
   it('404 for unknown routes, 405 for wrong methods', async () => {

@@ -41,7 +41,7 @@ describe('driftwatch sql', () => {
       expect(JSON.parse(r.stdout)).toEqual([{ name: 'labels' }, { name: 'predictions' }]);
       const refused = await runCli(['sql', 'DROP TABLE predictions', '--config', cfg]);
       expect(refused.code).toBe(2);
-      expect(refused.stderr).toMatch(/DW_DAEMON_API: daemon answered 400: .*readonly/i);
+      expect(refused.stderr).toMatch(/DW_DAEMON_API: daemon answered 400: DROP statements are not allowed/);
       const api = await fetch(`http://127.0.0.1:${port}/v1/sql`, { method: 'POST', body: JSON.stringify({ query: 'SELECT 1 AS one', limit: 0 }) });
       expect(api.status).toBe(400);
       expect(((await api.json()) as { details: string[] }).details[0]).toMatch(/^limit: /);

@@ -10,7 +10,7 @@ const ctx = { runId: 'r', runAt: new Date(0), window: { start: new Date(0), end:
 
 describe('detector registry', () => {
   it('lists every kind once, each with a schema whose kind literal is its own', () => {
-    expect(DETECTOR_KINDS).toEqual(['drift', 'operational', 'quality', 'shadow']);
+    expect(DETECTOR_KINDS).toEqual(['drift', 'operational', 'quality', 'shadow', 'estimated_quality', 'trend', 'staleness']);
     expect(new Set(DETECTOR_KINDS).size).toBe(DETECTORS.length);
     for (const d of DETECTORS) expect(d.configSchema.shape.kind.value).toBe(d.kind);
   });

@@ -1,11 +1,12 @@
 // An in-process HTTP server with the given routes, for API tests.
 import { Secret } from '../../src/core/config/secret.ts';
+import type { TokenSpec } from '../../src/http/auth.ts';
 import { HttpServer } from '../../src/http/server.ts';
 import { Router } from '../../src/core/http/router.ts';
 import { silentLogger } from '../../src/core/log/logger.ts';
 import { createRegistry } from '../../src/metrics/registry.ts';
 
-export async function startTestServer(addRoutes: (router: Router) => void, opts: { token?: string } = {}) {
+export async function startTestServer(addRoutes: (router: Router) => void, opts: { token?: string; tokens?: TokenSpec[] } = {}) {
   const router = new Router();
   addRoutes(router);
   const registry = createRegistry({ defaultMetrics: false });
@@ -16,6 +17,7 @@ export async function startTestServer(addRoutes: (router: Router) => void, opts:
     registry,
     logger: silentLogger,
     authToken: opts.token ? new Secret(opts.token) : undefined,
+    tokens: opts.tokens,
     readiness: () => ({ ready: true, checks: {} }),
   });
   await server.start();
@@ -27,6 +29,7 @@ export async function startTestServer(addRoutes: (router: Router) => void, opts:
       const r = await fetch(base + path, { headers: opts.token ? { authorization: `Bearer ${opts.token}`, ...headers } : headers });
       return { status: r.status, body: (await r.json()) as Record<string, unknown> };
     },
+    port: server.port,
     stop: () => server.stop(),
   };
 }

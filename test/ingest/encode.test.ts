@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeLabel, encodePrediction, formatTs, HTTP_TAIL, kafkaTail, kafkaTailPrefix, parseTimestamp, passthroughSuffix } from '../../src/ingest/encode.ts';
 import { isRejection, type Rejection } from '../../src/ingest/reasons.ts';
-import { predictionEvent } from '../../testkit/events.ts';
+import { predictionEvent, rng } from '../../testkit/events.ts';
 
 const limits = { maxFeatures: 50, maxStringLength: 100 };
 const tail = kafkaTail(kafkaTailPrefix('preds', 3), '42', 1);
@@ -127,5 +127,18 @@ describe('encodeLabel', () => {
   it('requires the label', () => {
     expect(encodeLabel({ event_id: 'e', model: 'm', ts: '2026-11-23T18:00:00Z' }, limits, tail)).toMatchObject({ reason: 'missing_field' });
     expect(encodeLabel({ event_id: 'e', model: 'm', label: [1], ts: '2026-11-23T18:00:00Z' }, limits, tail)).toMatchObject({ reason: 'wrong_type' });
+  });
+});
+
+describe('formatTs', () => {
+  it('writes what toISOString says, second cache or not', () => {
+    const random = rng(5);
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+    for (const ms of [946_684_800_000, 946_684_800_001, 946_684_800_999, 946_684_801_000, 7_258_118_399_999]) expect(formatTs(ms)).toBe(iso(ms));
+    for (let i = 0; i < 20_000; i++) {
+      const ms = 946_684_800_000 + Math.floor(random() * 6e12);
+      expect(formatTs(ms)).toBe(iso(ms));
+      expect(formatTs(ms + 7)).toBe(iso(ms + 7));
+    }
   });
 });

@@ -31,6 +31,7 @@ export function faultInjecting(inner: Store): { store: Store; switches: FaultSwi
       return inner.client;
     },
     query: (sql, opts) => inner.query(sql, opts),
+    queryLines: (sql, opts) => inner.queryLines(sql, opts),
     command: (sql, opts) => inner.command(sql, opts),
     insert: (table, rows, opts) => inner.insert(table, rows, opts),
     ping: () => inner.ping(),
@@ -64,6 +65,7 @@ export function memoryStore(): { store: Store; inserts: Array<{ table: string; b
     location: 'memory',
     client: undefined as unknown as Store['client'],
     query: async () => [],
+    queryLines: async () => [],
     command: async () => undefined,
     insert: none,
     ping: async () => true,

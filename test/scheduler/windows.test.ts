@@ -10,9 +10,15 @@ describe('windows', () => {
     expect(new Date(latestWindowEnd(T, H, 30 * 60_000)).toISOString()).toBe('2026-11-23T09:00:00.000Z');
   });
 
-  it('with no history only the newest window is due', () => {
-    const d = dueWindows(null, T, H, 0, 24);
-    expect(d.windows.map((w) => [w.start.toISOString(), w.end.toISOString()])).toEqual([['2026-11-23T09:00:00.000Z', '2026-11-23T10:00:00.000Z']]);
+  it('with no history the last max_catchup windows are first-start candidates, oldest first', () => {
+    const d = dueWindows(null, T, H, 0, 3);
+    expect(d.firstStart).toBe(true);
+    expect(d.windows.map((w) => [w.start.toISOString().slice(11, 16), w.end.toISOString().slice(11, 16)])).toEqual([
+      ['07:00', '08:00'],
+      ['08:00', '09:00'],
+      ['09:00', '10:00'],
+    ]);
+    expect(dueWindows(Date.parse('2026-11-23T06:00:00Z'), T, H, 0, 3).firstStart).toBe(false);
   });
 
   it('after downtime every missed window is due, oldest first, capped', () => {

@@ -5,6 +5,13 @@
 // Otherwise scripts/kafka.sh starts a dedicated one in .kafka/test on port
 // 19092 (KAFKA_TEST_PORT overrides; a free port is taken if that one is busy,
 // e.g. another checkout's test run) and stops it when the run ends.
+// KAFKA_VERSION picks the broker version (3.9.1 when unset); another version
+// gets its own state dir (.kafka/test-4.4.0), so an interrupted run's broker
+// of one version is never taken for the other.
+//
+// Besides the brokers, workers learn the broker version (kafkaVersion) and,
+// for a broker started here, its log dir (kafkaLogDir): the poison-batch
+// tests corrupt record batches on disk, the way bit rot would.
 //
 // Workers learn the brokers two ways: process.env.KAFKA_BROKERS (forked
 // workers inherit the environment of the main process, which this sets before
@@ -21,13 +28,18 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Comma-separated host:port list of the Kafka broker(s) for this run. */
     kafkaBrokers: string;
+    /** Apache Kafka version of the broker (KAFKA_VERSION, or kafka.sh's default). */
+    kafkaVersion: string;
+    /** The broker's log.dirs when this setup started it, else ''. */
+    kafkaLogDir: string;
   }
 }
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPT = join(REPO_ROOT, 'scripts', 'kafka.sh');
-const STATE_DIR = join(REPO_ROOT, '.kafka', 'test');
+const VERSION_OVERRIDE = process.env.KAFKA_VERSION?.trim();
+const STATE_DIR = join(REPO_ROOT, '.kafka', VERSION_OVERRIDE ? `test-${VERSION_OVERRIDE}` : 'test');
 const DEFAULT_PORT = 19092;
 
 /** True when something on 127.0.0.1 accepts connections on this port. */
@@ -43,7 +55,7 @@ async function portInUse(port: number): Promise<boolean> {
   });
 }
 
-async function kafkaSh(command: 'start' | 'stop' | 'status', env: NodeJS.ProcessEnv): Promise<string> {
+async function kafkaSh(command: 'start' | 'stop' | 'status' | 'version', env: NodeJS.ProcessEnv): Promise<string> {
   const { stdout } = await run('bash', [SCRIPT, command], {
     cwd: REPO_ROOT,
     env,
@@ -75,9 +87,14 @@ async function brokerEnv(): Promise<NodeJS.ProcessEnv> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const version = process.env.KAFKA_VERSION?.trim() || (await kafkaSh('version', process.env));
+  process.env.KAFKA_TEST_VERSION = version;
+  project.provide('kafkaVersion', version);
   const given = process.env.KAFKA_BROKERS?.trim();
   if (given) {
     project.provide('kafkaBrokers', given);
+    // A broker someone else runs: its log dir is known only if they say so.
+    project.provide('kafkaLogDir', process.env.KAFKA_LOG_DIR ?? '');
     return async () => {};
   }
 
@@ -94,12 +111,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!/^[^\s:]+:\d+$/.test(brokers)) {
     throw new Error(`scripts/kafka.sh start printed no brokers string (got ${JSON.stringify(brokers)})`);
   }
-  console.log(`kafka: test broker ${brokers} ready in ${((Date.now() - started) / 1000).toFixed(1)}s (state ${STATE_DIR})`);
+  console.log(`kafka: test broker ${brokers} (Kafka ${version}) ready in ${((Date.now() - started) / 1000).toFixed(1)}s (state ${STATE_DIR})`);
   process.env.KAFKA_BROKERS = brokers;
+  process.env.KAFKA_LOG_DIR = join(STATE_DIR, 'data');
   project.provide('kafkaBrokers', brokers);
+  project.provide('kafkaLogDir', process.env.KAFKA_LOG_DIR);
 
   return async () => {
     delete process.env.KAFKA_BROKERS;
+    delete process.env.KAFKA_LOG_DIR;
     try {
       await kafkaSh('stop', env);
     } catch (err) {

@@ -1,13 +1,17 @@
 // `driftwatch baseline import --model m --version v [--name training] FILE`
 // and `driftwatch baseline list`: imported baselines (e.g. training data) for
 // the drift detectors (`baseline: {type: dataset, name}`). Through the running
-// daemon's API when it holds the embedded store (the daemon reads the file,
-// so it must be on the same machine); else straight into the store.
-import { resolve } from 'node:path';
+// daemon's API when it holds the embedded store: the CLI reads the local file
+// and uploads it in the request body (the daemon never opens a path the CLI
+// names); else straight into the store.
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { importBaseline, listBaselines, type BaselineDataset } from '../../../detectors/baselines/import.ts';
-import type { InputFormat } from '../../../detectors/compare/formats.ts';
-import type { ImportBody } from '../../api/baseline-routes.ts';
+import { inputError } from '../../../detectors/compare/errors.ts';
+import { formatFromPath, type InputFormat } from '../../../detectors/compare/formats.ts';
+import type { UploadQuery } from '../../api/baseline-routes.ts';
+import { compressionOf } from '../../api/baseline-spool.ts';
 import { migrate } from '../../core/store/migrate.ts';
 import { accessStore, releaseAccess } from '../daemon-client.ts';
 import { formatTable } from '../format.ts';
@@ -29,7 +33,7 @@ export function registerBaseline(program: Command): void {
     baseline
       .command('import')
       .description('import a CSV, JSONL, Parquet or Arrow file as the baseline dataset of a model version')
-      .argument('<file>', 'the file (read by the engine; by the daemon when one holds the store)')
+      .argument('<file>', 'the local file (uploaded to the daemon when one holds the store)')
       .requiredOption('--model <name>', 'the model')
       .requiredOption('--version <version>', 'the model version')
       .option('--name <dataset>', 'dataset name, referenced by detectors.jobs[].baseline.name', 'training')
@@ -45,8 +49,13 @@ export function registerBaseline(program: Command): void {
       let ds: BaselineDataset;
       try {
         if (access.kind === 'daemon') {
-          const body: ImportBody = { model: opts.model, version: opts.version, name: opts.name, path, ...(opts.inputFormat ? { format: opts.inputFormat as InputFormat } : {}) };
-          ds = await access.api.request<BaselineDataset>('POST', '/v1/baselines', body);
+          const format = (opts.inputFormat as InputFormat | undefined) ?? formatFromPath(path);
+          if (!format) throw usageError(`cannot tell the format of ${path} from its name; pass --input-format csv|jsonl|parquet|arrow`);
+          const st = statSync(path, { throwIfNoEntry: false });
+          if (!st?.isFile()) throw inputError(`cannot read baseline file ${path}: ${st ? 'not a regular file' : 'no such file'}`);
+          const compression = compressionOf(path);
+          const q: UploadQuery = { model: opts.model, version: opts.version, name: opts.name, format, source: basename(path).slice(0, 200), ...(compression ? { compression } : {}) };
+          ds = await access.api.upload<BaselineDataset>('POST', `/v1/baselines?${new URLSearchParams(q as Record<string, string>)}`, path, 'application/octet-stream');
         } else {
           await migrate(access.store, logger);
           ds = await importBaseline(access.store, { model: opts.model, version: opts.version, name: opts.name, path, ...(opts.inputFormat ? { format: opts.inputFormat as InputFormat } : {}) });
@@ -65,8 +74,14 @@ export function registerBaseline(program: Command): void {
       const access = await accessStore(config, logger);
       let list: BaselineDataset[];
       try {
-        if (access.kind === 'daemon') list = (await access.api.request<{ baselines: BaselineDataset[] }>('GET', '/v1/baselines')).baselines;
-        else {
+        if (access.kind === 'daemon') {
+          list = [];
+          for (let offset: number | null = 0; offset !== null; ) {
+            const p: { baselines: BaselineDataset[]; next_offset: number | null } = await access.api.request('GET', `/v1/baselines?limit=1000&offset=${offset}`);
+            list.push(...p.baselines);
+            offset = p.next_offset;
+          }
+        } else {
           await migrate(access.store, logger);
           list = await listBaselines(access.store);
         }

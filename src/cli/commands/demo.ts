@@ -139,6 +139,7 @@ export function registerDemo(program: Command): void {
       say(`   curl -s ${base}/metrics | grep driftwatch_drift_score`);
       say(`   curl -s '${base}/v1/scores/latest?model=fraud&version=v2&status=alert'`);
       say(`   npx driftwatch versions compare --model fraud --a v1 --b v2 --window 1h`);
+      say(`   npx driftwatch gate --model fraud --candidate v2 --baseline v1      # the rollout gate: fail, exit 1`);
       say(`   npx driftwatch sql "SELECT feature, round(value, 3) AS psi FROM drift_scores WHERE metric = 'psi' AND model_version = 'v2' ORDER BY psi DESC LIMIT 5"`);
       say(`   (run these from another terminal with DRIFTWATCH_DATA_DIR=${config.data_dir}: they go through this daemon's API)`);
       say();

@@ -3,9 +3,8 @@
 import type { Command } from 'commander';
 import { createRegistry } from '../../metrics/registry.ts';
 import type { RunSummary } from '../../scheduler/job.ts';
-import { soleLeader, clickhouseLease } from '../../scheduler/lease.ts';
-import { Scheduler } from '../../scheduler/scheduler.ts';
-import { buildJobs } from '../../scheduler/build-jobs.ts';
+import { schedulerFromConfig } from '../../scheduler/from-config.ts';
+import type { Scheduler } from '../../scheduler/scheduler.ts';
 import { migrate } from '../../core/store/migrate.ts';
 import { parseDuration } from '../../core/util/duration.ts';
 import { accessStore, releaseAccess } from '../daemon-client.ts';
@@ -22,14 +21,7 @@ async function run(config: Config, logger: Logger, viaApi: { path: string; body:
     if (access.kind === 'daemon') return (await access.api.request<{ runs: RunSummary[] }>('POST', viaApi.path, viaApi.body)).runs;
     const store = access.store;
     await migrate(store, logger);
-    const scheduler = new Scheduler({
-      store: () => store,
-      jobs: buildJobs(config, () => store, logger),
-      logger,
-      registry: createRegistry({ defaultMetrics: false }),
-      lease: store.kind === 'server' ? clickhouseLease(() => store) : soleLeader,
-      maxCatchup: config.scheduler.max_catchup,
-    });
+    const scheduler = schedulerFromConfig(config, () => store, logger, createRegistry({ defaultMetrics: false }));
     return await local(scheduler);
   } finally {
     await releaseAccess(access);

@@ -75,8 +75,15 @@ export function registerSilences(program: Command): void {
       if (!['table', 'json'].includes(opts.format)) throw usageError(`--format must be table or json (got ${opts.format})`);
       const list = await withSilences(opts, async (access, local) => {
         if (access.kind === 'daemon') {
-          const q = opts.state === 'all' ? '' : `?state=${opts.state}`;
-          return (await access.api.request<{ silences: SilenceJson[] }>('GET', `/v1/silences${q}`)).silences;
+          // The API pages its lists; read every page.
+          const out: SilenceJson[] = [];
+          for (let offset: number | null = 0; offset !== null; ) {
+            const q = `?limit=1000&offset=${offset}${opts.state === 'all' ? '' : `&state=${opts.state}`}`;
+            const page: { silences: SilenceJson[]; next_offset: number | null } = await access.api.request('GET', `/v1/silences${q}`);
+            out.push(...page.silences);
+            offset = page.next_offset;
+          }
+          return out;
         }
         const now = systemClock.now();
         return (local?.list(opts.state === 'all' ? undefined : (opts.state as SilenceState)) ?? []).map((s) => silenceJson(s, now));

@@ -1,6 +1,6 @@
 // The Store operations, written once over @clickhouse/client and shared by
 // the embedded and the server implementation.
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { DriftwatchError } from '../errors.ts';
 import type { InsertOptions, QueryOptions, Store, StoreKind } from './store.ts';
 
@@ -18,6 +18,38 @@ function queryError(e: unknown, sql: string): DriftwatchError {
 function settingsOf(opts: { settings?: Record<string, string | number | boolean> } | undefined): Record<string, string> | undefined {
   if (!opts?.settings) return undefined;
   return Object.fromEntries(Object.entries(opts.settings).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]));
+}
+
+/** The first column of each CSV line (quoted fields unquoted; quotes doubled inside). */
+export function csvFirstColumn(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let field = '';
+    if (text[i] === '"') {
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q < 0) throw new Error('unterminated quoted CSV field');
+        field += text.slice(i, q);
+        if (text[q + 1] === '"') {
+          field += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+    } else {
+      const end = text.slice(i).search(/[,\n]/);
+      field = end < 0 ? text.slice(i) : text.slice(i, i + end);
+      i = end < 0 ? text.length : i + end;
+    }
+    out.push(field);
+    const nl = text.indexOf('\n', i);
+    i = nl < 0 ? text.length : nl + 1;
+  }
+  return out;
 }
 
 export interface StoreParts {
@@ -65,6 +97,25 @@ export function storeOverClient(parts: StoreParts): Store {
           });
           return rs.json<T>();
         });
+      } catch (e) {
+        throw queryError(e, sql);
+      }
+    },
+    async queryLines(sql: string, opts?: QueryOptions): Promise<string[]> {
+      // The statement is sent as written, with no FORMAT appended (a FORMAT
+      // after EXPLAIN binds to the explained query), so the answer comes in
+      // the default output format: CSV for chDB, and CSV asked of a server
+      // through its default_format parameter (not a setting: chDB's
+      // connection would turn it into an unknown SET).
+      const settings: ClickHouseSettings = { ...settingsOf(opts), ...(parts.kind === 'server' ? { default_format: 'CSV' as const } : {}) };
+      try {
+        const text = await withSettings(opts, async (c) => {
+          const r = await c.exec({ query: sql, query_params: opts?.params, clickhouse_settings: settings, abort_signal: opts?.signal });
+          const chunks: Buffer[] = [];
+          for await (const chunk of r.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+          return Buffer.concat(chunks).toString('utf8');
+        });
+        return csvFirstColumn(text);
       } catch (e) {
         throw queryError(e, sql);
       }

@@ -1,10 +1,14 @@
 // The embedded ClickHouse engine (chDB) behind @clickhouse/client. One data
 // directory per process and one process per directory: the engine locks it,
 // so a second opener gets DW_STORE_LOCKED with a hint to use the daemon's API.
+// chdb is an optional dependency (the engine is ~550 MB): it is imported only
+// here, only when a store is opened, so a server-mode install (clickhouse.url
+// set, `npm install --omit=optional`) never loads it, and a missing engine
+// when one is needed is DW_STORE_ENGINE_MISSING naming the package.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import type { ChdbConnection } from 'chdb/connection';
 import { DriftwatchError } from '../errors.ts';
 import { storeOverClient } from './client-ops.ts';
 import type { Store } from './store.ts';
@@ -30,7 +34,37 @@ function clientOver(connection: ChdbConnection) {
   return createClient({ connection: connection as unknown as ClientConnection });
 }
 
+type CreateConnection = (opts: { path: string }) => ChdbConnection;
+
+/** The engine's package, loaded on first use. */
+export const ENGINE_PACKAGE = 'chdb';
+
+function isModuleMissing(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package) ['"]?chdb/.test(String((e as Error)?.message));
+}
+
+let loading: Promise<CreateConnection> | null = null;
+
+/** chdb's connection factory, imported once; DW_STORE_ENGINE_MISSING when the package (or its native library) is not installed. */
+export function loadEngine(importer: () => Promise<{ createChdbConnection: CreateConnection }> = () => import('chdb/connection')): Promise<CreateConnection> {
+  loading ??= importer().then(
+    (m) => m.createChdbConnection,
+    (e: unknown) => {
+      loading = null;
+      const why = isModuleMissing(e) ? 'is not installed' : `could not be loaded (${(e as Error)?.message ?? String(e)})`;
+      throw new DriftwatchError(
+        'DW_STORE_ENGINE_MISSING',
+        `the embedded ClickHouse engine (npm package "${ENGINE_PACKAGE}", an optional dependency) ${why}; install it with \`npm install ${ENGINE_PACKAGE}\` next to driftwatch, or set clickhouse.url to use a ClickHouse server`,
+        { cause: e },
+      );
+    },
+  );
+  return loading;
+}
+
 export async function openEmbeddedStore(opts: EmbeddedOptions): Promise<Store> {
+  const createChdbConnection = await loadEngine();
   const path = resolve(opts.path);
   if (openPath !== null && openPath !== path) {
     throw new DriftwatchError('DW_STORE_LOCKED', `this process already holds the embedded store at ${openPath}; the engine allows one data directory per process (asked for ${path})`);

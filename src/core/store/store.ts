@@ -30,6 +30,12 @@ export interface Store {
   readonly location: string;
   /** Rows of a SELECT as objects (JSONEachRow). */
   query<T = Record<string, unknown>>(sql: string, opts?: QueryOptions): Promise<T[]>;
+  /**
+   * A statement sent exactly as written (nothing appended), its answer read
+   * as CSV: the first column of each row. For statements whose own syntax
+   * would swallow a FORMAT clause, such as EXPLAIN.
+   */
+  queryLines(sql: string, opts?: QueryOptions): Promise<string[]>;
   /** DDL and statements without a result. */
   command(sql: string, opts?: QueryOptions): Promise<void>;
   /** Insert objects as JSONEachRow. */

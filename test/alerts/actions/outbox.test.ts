@@ -145,7 +145,7 @@ describe('action runner', () => {
     ]);
     const alert = alertOf();
     const decisions = await runner.onFiring(alert, rule, 'run-2');
-    expect(decisions).toEqual([{ action: 'rollback', outcome: 'queued', webhookId: expect.stringMatching(/^msg_[0-9a-f]{32}$/), targetVersion: 'v12' }]);
+    expect(decisions).toEqual([{ action: 'rollback', type: 'rollback', outcome: 'queued', webhookId: expect.stringMatching(/^msg_[0-9a-f]{32}$/), targetVersion: 'v12' }]);
     await outbox.runOnce();
     const body = r.requests[0]!.json as Record<string, unknown>;
     expect(body).toEqual({
@@ -198,11 +198,43 @@ describe('action runner', () => {
 
   it('skips muted alerts, and rollbacks without a healthy target (DW_ALERT_NO_ROLLBACK_TARGET)', async () => {
     const muted = await makeRunner({ muted: 'silence abc' });
-    expect(await muted.runner.onFiring(alertOf(), rule, 'r1')).toEqual([{ action: 'rollback', outcome: 'muted' }]);
+    expect(await muted.runner.onFiring(alertOf(), rule, 'r1')).toEqual([{ action: 'rollback', type: 'rollback', outcome: 'muted' }]);
     await r.close();
     const none = await makeRunner();
-    expect(await none.runner.onFiring(alertOf(), rule, 'r1')).toEqual([{ action: 'rollback', outcome: 'no_target' }]);
+    const [d] = await none.runner.onFiring(alertOf(), rule, 'r1');
+    expect(d).toEqual({ action: 'rollback', type: 'rollback', outcome: 'no_target', webhookId: expect.stringMatching(/^msg_/), targetVersion: null, reason: 'no_healthy_target' });
     expect(none.log.text()).toContain('"code":"DW_ALERT_NO_ROLLBACK_TARGET"');
+    // Recorded with its payload, never sent, and not counted by the cooldown.
+    const stored = none.store.messages.get(d!.webhookId!)!;
+    expect(stored.state).toBe('no_target');
+    expect(JSON.parse(stored.payload)).toMatchObject({ type: 'rollback', current_version: 'v13', target_version: null, target_reason: 'no_healthy_target' });
+    await none.outbox.runOnce();
+    expect(r.requests).toHaveLength(0);
+    expect(none.outbox.pendingCount()).toBe(0);
+    await none.health.record([{ model: 'fraud', model_version: 'v12', detector: 'drift', run_id: 'a', run_at: none.clock.now(), healthy: true, scores: 1, breaches: 0 }]);
+    const [again] = await none.runner.onFiring(alertOf({ feature: 'b' }), rule, 'r2');
+    expect(again).toMatchObject({ outcome: 'queued', targetVersion: 'v12' });
+  });
+
+  it('health is kept per window: the latest window decides, and a re-score of a window supersedes its older record', async () => {
+    const { runner, health } = await makeRunner();
+    const H = 3_600_000;
+    const w = (end: number) => ({ window_start: end - H, window_end: end });
+    const t = Date.parse('2026-11-23T12:00:00Z');
+    await health.record([
+      // v11: healthy at 10:00, unhealthy at 11:00 (its latest window).
+      { model: 'fraud', model_version: 'v11', detector: 'drift', run_id: 'a', run_at: t, ...w(t - 2 * H), healthy: true, scores: 5, breaches: 0 },
+      { model: 'fraud', model_version: 'v11', detector: 'drift', run_id: 'b', run_at: t, ...w(t - H), healthy: false, scores: 5, breaches: 1 },
+      // v12: 11:00 unhealthy at first, then scored again with late data and healthy.
+      { model: 'fraud', model_version: 'v12', detector: 'drift', run_id: 'c', run_at: t, ...w(t - H), healthy: false, scores: 5, breaches: 1 },
+      { model: 'fraud', model_version: 'v12', detector: 'drift', run_id: 'd', run_at: t + 60_000, ...w(t - H), healthy: true, scores: 5, breaches: 0 },
+      // A backfill of an old window run later does not hide the newer window.
+      { model: 'fraud', model_version: 'v11', detector: 'drift', run_id: 'e', run_at: t + 120_000, ...w(t - 5 * H), healthy: true, scores: 5, breaches: 0 },
+    ]);
+    expect(await health.lastHealthyVersion('fraud', 'v13')).toBe('v12');
+    expect(await health.lastHealthyVersion('fraud', 'v12')).toBeNull();
+    const [d] = await runner.onFiring(alertOf(), rule, 'r1');
+    expect(d).toMatchObject({ outcome: 'queued', targetVersion: 'v12' });
   });
 
   it('dry_run decides and records, sends nothing; retrain payloads name model and version', async () => {

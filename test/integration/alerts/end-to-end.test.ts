@@ -155,7 +155,7 @@ describe('alerting end to end', () => {
 
     await alerting.evaluate(scoreRun([stable, canary(0.34)]));
     const [alert] = alerting.engine.firing();
-    expect(alert?.labels).toEqual({ alertname: 'canary-drift', model: 'fraud', version: 'v13', metric: 'psi', feature: 'amount', deployment: 'canary', team: 'ml', severity: 'critical' });
+    expect(alert?.labels).toEqual({ alertname: 'canary-drift', model: 'fraud', version: 'v13', metric: 'psi', detector: 'drift', feature: 'amount', deployment: 'canary', team: 'ml', severity: 'critical' });
     fingerprint = alert!.fingerprint;
 
     await waitUntil(() => slack.requests.length >= 1 && smtp.mails.length >= 1 && pagerduty.requests.length >= 1 && rollbacks.size >= 1, 15_000, 'deliveries to every receiver');

@@ -85,11 +85,28 @@ describe('silences over HTTP', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.details.code).toBe('DW_ALERT_SILENCE_INVALID');
     expect(bad.body.details.problems).toEqual(
-      expect.arrayContaining(['duration: must be a duration like 30m, 2h or 1d', 'created_by: required: who creates the silence', 'comment: Invalid input: expected string, received undefined']),
+      expect.arrayContaining(['duration: must be a duration like 500ms, 30s, 5m, 1h or 7d', 'created_by: required: who creates the silence', 'comment: Invalid input: expected string, received undefined']),
     );
     expect((await call('DELETE', '/v1/silences/nope')).status).toBe(404);
     expect((await call('GET', '/v1/silences/nope')).status).toBe(404);
     expect((await call('GET', '/v1/silences?state=weird')).status).toBe(400);
+  });
+
+  it('lists page with limit and offset, newest first, next_offset null on the last page', async () => {
+    for (let i = 0; i < 3; i++) expect((await call('POST', '/v1/silences', { matchers: [`feature="f${i}"`], duration: '1h', created_by: 'pager', comment: `page ${i}` })).status).toBe(201);
+    const all = (await call('GET', '/v1/silences?state=active&limit=1000')).body as { silences: Array<{ id: string }>; next_offset: number | null };
+    expect(all.silences.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    for (let offset: number | null = 0; offset !== null; ) {
+      const p = (await call('GET', `/v1/silences?state=active&limit=2&offset=${offset}`)).body as { silences: Array<{ id: string }>; limit: number; offset: number; next_offset: number | null };
+      expect(p).toMatchObject({ limit: 2, offset });
+      seen.push(...p.silences.map((x) => x.id));
+      offset = p.next_offset;
+    }
+    expect(seen).toEqual(all.silences.map((x) => x.id));
+    const bad = await call('GET', '/v1/silences?limit=5000&colour=red');
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual(expect.arrayContaining([expect.stringMatching(/^limit: /), 'colour: unknown key']));
   });
 });
 

@@ -64,8 +64,10 @@ export async function startDaemon(configPath: string, opts: { env?: NodeJS.Proce
   const port = await waitFor(
     'http listening',
     () => {
-      const m = /"msg":"http listening".*?"port":(\d+)/.exec(spawned.output());
-      return m ? Number(m[1]) : undefined;
+      // Log lines are JSON objects; find the one saying where HTTP listens.
+      const line = spawned.output().split('\n').find((l) => l.startsWith('{') && l.includes('"msg":"http listening"'));
+      const port = line ? (JSON.parse(line) as { port?: number }).port : undefined;
+      return typeof port === 'number' ? port : undefined;
     },
     60_000,
     () => exited,

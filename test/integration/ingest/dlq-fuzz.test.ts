@@ -155,7 +155,7 @@ describe('dead-letter topic under fuzzed input', () => {
         30_000,
       );
     } catch (e) {
-      console.log(h.logs.filter((l) => !l.includes('"level":"info"')).slice(-20).join('\n'));
+      console.log(h.logs.filter((l) => !l.includes('"level":30')).slice(-20).join('\n'));
       throw e;
     } finally {
       await reader.disconnect();

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../../src/core/log/logger.ts';
 import { createRegistry } from '../../../src/metrics/registry.ts';
 import type { Store } from '../../../src/core/store/store.ts';
 import { uniqueGroup } from '../../helpers/kafka.ts';
+import { tempDir } from '../../../testkit/tmp.ts';
 import type { Topics } from './daemon.ts';
 
 export interface Harness {
@@ -30,18 +31,30 @@ export async function startIngest(opts: {
   group?: string;
   ingest?: Record<string, unknown>;
   kafka?: Record<string, unknown>;
+  /** HTTP ingest's local state (spool, journals); default: a fresh temporary directory. */
+  stateDir?: string;
+  clickhouse?: Record<string, unknown>;
 }): Promise<Harness> {
   const config = parseConfig({
     kafka: opts.topics
       ? { enabled: true, brokers: opts.brokers, group_id: opts.group ?? uniqueGroup('dw-ingest'), topics: opts.topics, connect_retry_max: '2s', session_timeout: '6s', heartbeat_interval: '1s', ...opts.kafka }
       : { enabled: false },
     ingest: opts.ingest ?? {},
+    clickhouse: opts.clickhouse ?? {},
   });
+  const state = opts.stateDir ? null : tempDir('dw-ingest-state-');
   const logs: string[] = [];
   const logger: Logger = createLogger({ level: 'info', sink: (l) => void logs.push(l) });
   const registry = createRegistry({ defaultMetrics: false });
   const router = new Router();
-  const ingest = createIngest(config, { store: () => opts.store, registry, router, logger, kafka: config.kafka.enabled ? createKafka(config.kafka, logger) : undefined });
+  const ingest = createIngest(config, {
+    store: () => opts.store,
+    registry,
+    router,
+    logger,
+    kafka: config.kafka.enabled ? createKafka(config.kafka, logger) : undefined,
+    stateDir: opts.stateDir ?? state!.path,
+  });
   for (const c of ingest.components) await c.start();
   return {
     ingest,
@@ -60,6 +73,7 @@ export async function startIngest(opts: {
       const t = setTimeout(() => deadline.abort(), 30_000);
       for (const c of [...ingest.components].reverse()) await c.stop(deadline.signal);
       clearTimeout(t);
+      state?.remove();
     },
   };
 }

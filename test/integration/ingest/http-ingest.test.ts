@@ -23,7 +23,8 @@ describe('HTTP ingest', () => {
     opened = await openTestStore();
     const faulty = faultInjecting(opened.store);
     switches = faulty.switches;
-    harness = await startIngest({ store: faulty.store, ingest: { flush_interval: '50ms', max_buffered_rows: 1_000, max_http_body_bytes: 200_000, insert_retry_max: '200ms' } });
+    // ttl_days 0: the fixed testkit dates must not age out of the retention window.
+    harness = await startIngest({ store: faulty.store, ingest: { flush_interval: '50ms', max_buffered_rows: 1_000, max_http_body_bytes: 200_000, insert_retry_max: '200ms' }, clickhouse: { ttl_days: 0 } });
     server = new HttpServer({ host: '127.0.0.1', port: 0, router: harness.router, registry: harness.registry, logger: silentLogger, readiness: () => ({ ready: true, checks: {} }) });
     await server.start();
     base = `http://127.0.0.1:${server.port}`;
