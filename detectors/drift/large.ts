@@ -109,9 +109,7 @@ export async function largeEcdf(store: Store, cols: readonly NumericColumn[], o:
   for (let depth = 0; o.refine !== false && depth <= MAX_DEPTH; depth++) {
     const chosen = larges.map((l) => ({ l, ...l.state.plan(depth, depth === MAX_DEPTH) })).filter((c) => c.split.length + c.walk.length > 0);
     if (chosen.length === 0) break;
-    const t0 = performance.now();
     await round(store, chosen, depth, o);
-    if (process.env.DBG) console.error('round', depth, 'split', chosen.reduce((a, x) => a + x.split.length, 0), 'rows', chosen.reduce((a, x) => a + x.split.reduce((b, p) => b + p.n, 0), 0), 'walk', chosen.reduce((a, x) => a + x.walk.length, 0), 'rows', chosen.reduce((a, x) => a + x.walk.reduce((b, p) => b + p.n, 0), 0), ((performance.now() - t0) / 1000).toFixed(2), 's');
   }
   return new Map(
     larges.map((l) => {
