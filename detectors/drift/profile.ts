@@ -112,7 +112,24 @@ function predCellsSql(c: ComparisonSql, live: Side[]): string {
 }
 
 /** One pass per side over the long table: per feature, its kinds and the cells of its finite numbers. */
-async function featureCells(store: Store, c: ComparisonSql): Promise<Array<CellRow & { side: Side; feature: string }>> {
+/** One feature's cells on one side, as parallel arrays (one row per side and feature: far cheaper to ship than a row per cell). */
+interface FeatureCellsRow {
+  side: Side;
+  feature: string;
+  cells: Array<number | string>;
+  cs: number[];
+  es: number[];
+  ss: number[];
+  mns: number[];
+  mxs: number[];
+}
+
+/** Per side and feature, the branches' cell rows folded into arrays. */
+const asArrays = (union: string): string =>
+  `SELECT side, feature, groupArray(cell) AS cells, groupArray(c) AS cs, groupArray(e) AS es, groupArray(s) AS ss, groupArray(mn) AS mns, groupArray(mx) AS mxs
+  FROM (${union}) GROUP BY side, feature`;
+
+async function featureCells(store: Store, c: ComparisonSql): Promise<FeatureCellsRow[]> {
   const cellsOf = (s: Side, feature: string | null): string =>
     `SELECT '${s}' AS side, ${feature ?? 'feature'} AS feature, cell, ${cellAggregates('value_num', "kind = 'number' AND isFinite(value_num)")}
     FROM (SELECT feature, value_num, kind, ${KIND_CELL} AS cell FROM ${c.sides[s].valuesTable} WHERE ${c.sides[s].values}${feature ? ` AND feature = ${feature}` : ''})
@@ -134,11 +151,11 @@ async function featureCells(store: Store, c: ComparisonSql): Promise<Array<CellR
   const names = segmented
     ? []
     : (await query<{ feature: string }>(store, `SELECT DISTINCT feature FROM (${SIDES.map((s) => `SELECT feature FROM ${table(s)} WHERE ${listCond(s)}`).join(' UNION ALL ')})`, listParams, c.signal)).map((r) => r.feature);
-  if (segmented || names.length > PER_FEATURE_BRANCHES) return query(store, SIDES.map((s) => cellsOf(s, null)).join('\nUNION ALL\n'), c.params, c.signal);
+  if (segmented || names.length > PER_FEATURE_BRANCHES) return query(store, asArrays(SIDES.map((s) => cellsOf(s, null)).join('\nUNION ALL\n')), c.params, c.signal);
   if (names.length === 0) return [];
   const pp: QueryParams = { ...c.params };
   names.forEach((f, i) => (pp[`p${i}`] = f));
-  return query(store, SIDES.flatMap((s) => names.map((_, i) => cellsOf(s, `{p${i}:String}`))).join('\nUNION ALL\n'), pp, c.signal);
+  return query(store, asArrays(SIDES.flatMap((s) => names.map((_, i) => cellsOf(s, `{p${i}:String}`))).join('\nUNION ALL\n')), pp, c.signal);
 }
 
 type RawCellRow = { cell: number | string; c: number; e: number; s: number; mn: number; mx: number };
@@ -160,13 +177,15 @@ export async function profile(store: Store, c: ComparisonSql): Promise<Profiles>
   for (const r of featRows) {
     let p = features[r.side].get(r.feature);
     if (!p) features[r.side].set(r.feature, (p = { fin: 0, other: 0, numbers: 0, cells: [] }));
-    const row = cellRow(r as RawCellRow);
-    if (row.cell >= FIRST_VALUE_CELL) {
-      p.fin += row.c;
-      p.numbers += row.c;
-      p.cells.push(row);
-    } else if (row.cell === NON_FINITE_CELL) p.numbers += row.c;
-    else if (row.cell === STRING_CELL || row.cell === BOOL_CELL) p.other += row.c;
+    for (let i = 0; i < r.cells.length; i++) {
+      const row = cellRow({ cell: r.cells[i] as number | string, c: r.cs[i] as number, e: r.es[i] as number, s: r.ss[i] as number, mn: r.mns[i] as number, mx: r.mxs[i] as number });
+      if (row.cell >= FIRST_VALUE_CELL) {
+        p.fin += row.c;
+        p.numbers += row.c;
+        p.cells.push(row);
+      } else if (row.cell === NON_FINITE_CELL) p.numbers += row.c;
+      else if (row.cell === STRING_CELL || row.cell === BOOL_CELL) p.other += row.c;
+    }
   }
   const predCells: Record<Side, Map<string, CellRow[]>> = { ref: new Map(), cur: new Map() };
   for (const r of predCellRows) {
