@@ -9,7 +9,7 @@ import type { QueryParams, Store } from '../../src/core/store/store.ts';
 import { SIDES } from '../operational/sides.ts';
 import { MAX_DEPTH, Refinement, scanCells, SPLIT, type Piece } from '../stats/ecdf-cells.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
-import { floatLiteral, num } from '../compare/sql.ts';
+import { num } from '../compare/sql.ts';
 import { CELL_KEY } from '../compare/ecdf.ts';
 import { pieceSummaryOf, pieceSummarySql, type PieceSummaryRow, type PieceTarget } from '../compare/refine-sql.ts';
 import { atCellLowSql, cellInput, cellOffsetBitsSql, cellSql, cellUlp, pieceEnds, pieceShift } from './cells.ts';
@@ -57,16 +57,6 @@ function roundRows(chosen: readonly Chosen[], depth: number, extra: QueryParams)
     const local = (p: Piece): number => (l.col.cells.ids[p.cell] as number) * per + p.idx;
     extra[`lp${l.col.id}`] = [...split, ...walk].map(local);
     extra[`lw${l.col.id}`] = walk.map(local);
-    // The values between the lowest and the highest piece, compared before any key is computed: a late round
-    // with a few narrow pieces reads the column but keys and groups next to nothing.
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const p of [...split, ...walk]) {
-      const e = pieceEnds(l.col.cells.ids[p.cell] as number, depth, p.idx);
-      lo = Math.min(lo, e.lo);
-      hi = Math.max(hi, e.hi);
-    }
-    const range = `v >= ${floatLiteral(lo)} AND v <= ${floatLiteral(hi)}`;
     for (const side of SIDES) {
       branches.push(
         `SELECT (toUInt64(${l.col.id}) * ${CELL_KEY} + cell) * ${per} + bitShiftRight(o, ${shift}) AS key,
@@ -78,7 +68,7 @@ function roundRows(chosen: readonly Chosen[], depth: number, extra: QueryParams)
            toUInt8(${side === 'ref' ? 1 : 0}) AS is_ref
          FROM (
            SELECT v, ${cellSql('v')} AS cell, ${cellOffsetBitsSql('v')} AS o, toUInt64(cell) * ${per} + bitShiftRight(o, ${shift}) AS lk
-           FROM (SELECT v FROM (${l.col.branch(side)}) WHERE ${range}) WHERE NOT ${atCellLowSql('v')})
+           FROM (${l.col.branch(side)}) WHERE NOT ${atCellLowSql('v')})
          WHERE has({lp${l.col.id}:Array(UInt64)}, lk)`,
       );
     }
