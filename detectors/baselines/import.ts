@@ -65,7 +65,7 @@ export async function importBaseline(store: Store, o: ImportOptions): Promise<Ba
   try {
     const src = await loadSource(store, { path: o.path, format, table, label: 'baseline', ...(o.signal ? { signal: o.signal } : {}) });
     if (src.rows === 0) throw inputError(`baseline file ${o.path} has no data rows`);
-    const cols = src.columns.filter((c) => c.kind !== 'other');
+    const cols = src.columns;
     if (cols.length === 0) throw inputError(`baseline file ${o.path} has no column of numbers or text`);
     // One tuple per column: (name, kind, value_num, value_str); names travel as a bound array.
     const tuples = cols.map((c, k) => {

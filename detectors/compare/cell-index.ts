@@ -49,7 +49,11 @@ function thin(grid: readonly number[], m: CellMapping, buckets: number): { grid:
   let lastBucket = -1;
   for (let i = 1; i < grid.length; i++) {
     const b = bucketOf(m, grid[i] as number, buckets);
-    if (b === lastBucket) continue;
+    if (b === lastBucket) {
+      // The maximum must stay a grid point (no value lies beyond the last cell): it replaces its bucket's point.
+      if (i === grid.length - 1 && kept.length > 1) kept[kept.length - 1] = grid[i] as number;
+      continue;
+    }
     lastBucket = b;
     kept.push(grid[i] as number);
     keptBuckets.push(b);

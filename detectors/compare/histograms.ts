@@ -16,6 +16,8 @@ export interface BinRequest {
 export interface CellRequest {
   col: SourceColumn;
   index: CellIndex;
+  /** Offsets are summed times this power of two (stats/ecdf-cells.ts arithmeticScale), so they cannot overflow. */
+  scale?: number;
 }
 
 /** Params and WITH clauses binding a cell index's constant arrays as T<k> (lookup) and G<k> (grid + sentinel). */
@@ -46,10 +48,17 @@ export async function numericHistograms(store: Store, src: LoadedSource, bins: r
     const K = c.index.grid.length;
     cellIndexBindings(k, c.index, params, withs);
     // Slot 2j counts the values equal to g_j (atoms are exact jumps on both sides), slot 2j+1 those
-    // strictly inside (g_j, g_j+1) and sums their offsets from g_j.
+    // strictly inside (g_j, g_j+1), sums their offsets from g_j and keeps the lowest and highest.
     inner.push(`${cellSql(f, c.index, `T${k}`, `G${k}`)} AS cell${k}`, `G${k}[cell${k} + 1] AS low${k}`, `2 * cell${k} + (${f} > low${k}) AS slot${k}`);
     const fin = finiteExpr(c.col.kind, c.col.index);
-    outer.push(`countResampleIf(0, ${2 * K}, 1)(slot${k}, ${fin}) AS cc${k}`, `sumResampleIf(0, ${2 * K}, 1)(${f} - low${k}, slot${k}, ${fin}) AS cs${k}`);
+    const sc = floatLiteral(c.scale ?? 1);
+    const off = `${f} * ${sc} - low${k} * ${sc}`;
+    outer.push(
+      `countResampleIf(0, ${2 * K}, 1)(slot${k}, ${fin}) AS cc${k}`,
+      `sumResampleIf(0, ${2 * K}, 1)(${off}, slot${k}, ${fin}) AS cs${k}`,
+      `minResampleIf(0, ${2 * K}, 1)(${off}, slot${k}, ${fin}) AS cn${k}`,
+      `maxResampleIf(0, ${2 * K}, 1)(${off}, slot${k}, ${fin}) AS cx${k}`,
+    );
   });
   const usedCols = [...new Set([...bins.map((b) => b.col.index), ...cells.map((c) => c.col.index)])].map(floatCol);
   const from = inner.length > 0 ? `(SELECT ${[...usedCols, ...inner].join(', ')} FROM ${src.table})` : src.table;
@@ -58,21 +67,28 @@ export async function numericHistograms(store: Store, src: LoadedSource, bins: r
   if (!row) throw new Error('histogram query returned no row');
   return {
     bins: bins.map((_, k) => (row[`b${k}`] as Array<number | string>).map(num)),
-    cells: cells.map((c, k) => splitSlots(c.index.grid.length, (row[`cc${k}`] as Array<number | string>).map(num), (row[`cs${k}`] as Array<number | string>).map(num))),
+    cells: cells.map((c, k) => {
+      const arr = (name: string): number[] => (row[`${name}${k}`] as Array<number | string>).map(num);
+      return splitSlots(c.index.grid.length, arr('cc'), arr('cs'), arr('cn'), arr('cx'));
+    }),
   };
 }
 
-/** Cells from the engine's slots: 2j = values equal to g_j, 2j+1 = values inside (g_j, g_j+1). */
-export function splitSlots(k: number, counts: readonly number[], sums: readonly number[]): CellSide {
+/** Cells from the engine's slots: 2j = values equal to g_j, 2j+1 = values inside (g_j, g_j+1) (count, offset sum, lowest and highest offset). */
+export function splitSlots(k: number, counts: readonly number[], sums: readonly number[], mins: readonly number[], maxs: readonly number[]): CellSide {
   const eq = new Float64Array(k);
   const inner = new Float64Array(k);
   const off = new Float64Array(k);
+  const lo = new Float64Array(k);
+  const hi = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     eq[j] = counts[2 * j] ?? 0;
     inner[j] = counts[2 * j + 1] ?? 0;
     off[j] = sums[2 * j + 1] ?? 0;
+    lo[j] = mins[2 * j + 1] ?? 0;
+    hi[j] = maxs[2 * j + 1] ?? 0;
   }
-  return { eq, inner, innerOffsetSum: off };
+  return { eq, inner, innerOffsetSum: off, innerMin: lo, innerMax: hi };
 }
 
 /** Counts per category (present values only) for each requested column. */

@@ -3,7 +3,7 @@
 // numbers, and their range.
 import type { Store } from '../../src/core/store/store.ts';
 import type { LoadedSource, SourceColumn } from './source.ts';
-import { asBits, finiteExpr, floatCol, floatFromBits, missingExpr, num, QUERY_SETTINGS, valueCol } from './sql.ts';
+import { asBits, finiteExpr, floatCol, floatFromBits, holdsNumbers, missingExpr, num, QUERY_SETTINGS } from './sql.ts';
 
 export interface ColumnProfile {
   /** Null, missing tokens, NaN. */
@@ -34,7 +34,7 @@ export async function numberStats(store: Store, src: LoadedSource, cols: readonl
   if (cols.length === 0) return [];
   const list = (f: (c: SourceColumn) => string): string => `[${cols.map(f).join(', ')}]`;
   const sql = `SELECT
-    ${list((c) => (c.kind === 'other' ? `toFloat64(countIf(${valueCol(c.index)} IS NULL))` : `toFloat64(countIf(isNaN(${floatCol(c.index)})))`))} AS nan,
+    ${list((c) => `toFloat64(countIf(isNaN(${floatCol(c.index)})))`)} AS nan,
     ${list((c) => `toFloat64(countIf(${finiteExpr(c.kind, c.index)}))`)} AS finite,
     ${list((c) => `minIf(${floatCol(c.index)}, ${finiteExpr(c.kind, c.index)})`)} AS mins,
     ${list((c) => `maxIf(${floatCol(c.index)}, ${finiteExpr(c.kind, c.index)})`)} AS maxs
@@ -45,14 +45,15 @@ export async function numberStats(store: Store, src: LoadedSource, cols: readonl
 }
 
 /**
- * Missing tokens per text column, tested only on the rows whose float is NaN
- * (one filtered scan per column): the string work skips every number.
- * Non-text columns get 0.
+ * Missing values per column that are not a number's NaN: nulls, and for CSV
+ * the missing tokens, tested only on the rows whose float is NaN (one
+ * filtered scan per column), so the string work skips every number. Typed
+ * number columns get 0 (their missing values are the NaN count).
  */
 export async function tokenCounts(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<number[]> {
-  const text = cols.map((c, k) => ({ c, k })).filter(({ c }) => c.kind === 'text');
-  if (text.length === 0) return cols.map(() => 0);
-  const sql = text.map(({ c, k }) => `SELECT toUInt32(${k}) AS col, toFloat64(countIf(${missingExpr(c.kind, c.index)})) AS n FROM ${src.table} WHERE isNaN(${floatCol(c.index)})`).join(' UNION ALL ');
+  const rest = cols.map((c, k) => ({ c, k })).filter(({ c }) => c.kind !== 'number');
+  if (rest.length === 0) return cols.map(() => 0);
+  const sql = rest.map(({ c, k }) => `SELECT toUInt32(${k}) AS col, toFloat64(countIf(${missingExpr(c.kind, c.index)})) AS n FROM ${src.table} WHERE isNaN(${floatCol(c.index)})`).join(' UNION ALL ');
   const rows = await store.query<{ col: number; n: number }>(sql, { settings: QUERY_SETTINGS, signal });
   const byCol = new Map(rows.map((r) => [num(r.col), num(r.n)]));
   return cols.map((_, k) => byCol.get(k) ?? 0);
@@ -60,9 +61,10 @@ export async function tokenCounts(store: Store, src: LoadedSource, cols: readonl
 
 /** Missing and non-numeric counts from the two parts of the profile. */
 export function columnProfile(c: SourceColumn, rows: number, n: NumberStats, tokens: number): ColumnProfile {
-  // text: NaN = missing token or not a number; number: NaN = null or NaN (missing); other: n.nan counts nulls.
-  const textMissing = c.kind === 'text' ? tokens : n.nan;
-  const nonNumeric = c.kind === 'text' ? n.nan - tokens : c.kind === 'number' ? 0 : rows - n.nan;
+  // number: NaN = null or NaN (missing); any other kind: NaN = missing (tokens) or not a number.
+  const textMissing = c.kind === 'number' ? n.nan : tokens;
+  const nonNumeric = c.kind === 'number' ? 0 : n.nan - tokens;
+  void rows;
   return { textMissing, nonNumeric, finite: n.finite, min: n.min, max: n.max };
 }
 
@@ -78,7 +80,7 @@ export async function profileColumns(store: Store, src: LoadedSource, cols: read
  * GRID_POINTS evenly spaced order statistics per column.
  */
 export async function gridSamples(store: Store, src: LoadedSource, cols: readonly SourceColumn[], signal?: AbortSignal): Promise<number[][]> {
-  const usable = cols.filter((c) => c.kind !== 'other');
+  const usable = cols.filter((c) => holdsNumbers(c.kind));
   if (usable.length === 0) return cols.map(() => []);
   const rate = Math.max(1, Math.floor(src.rows / GRID_SAMPLE_ROWS));
   // Every stride-th element of the sorted sample. (A lambda indexing the sample would capture it,

@@ -1,6 +1,7 @@
-// Load one input file into an in-memory engine table. Text formats are read
-// with every column as Nullable(String) (so "NA", "None", "" keep their
-// meaning and numbers are parsed by our rules); typed formats keep their types.
+// Load one input file into an in-memory engine table. CSV columns are read
+// as Nullable(String) exactly as written (numbers and missing tokens are
+// recognised by our rules, compare/sql.ts); JSONL values keep their JSON type
+// (Dynamic); typed formats keep their types.
 // Next to each value column the table holds its numeric view, parsed once.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
@@ -26,16 +27,51 @@ export interface LoadedSource {
   columns: SourceColumn[];
 }
 
-const TEXT_READ_SETTINGS = {
+/** Schema inference of text formats: every column read as text, so only the names matter. */
+const TEXT_DESCRIBE_SETTINGS = {
   input_format_csv_use_best_effort_in_schema_inference: 0,
-  // Unquoted CSV fields are trimmed (the engine's default, and its fast path): " 1 " is the number 1,
-  // as Python's float() reads it; quoted fields keep their spaces.
   format_csv_allow_single_quotes: 0,
   input_format_json_read_numbers_as_strings: 1,
   input_format_json_read_bools_as_strings: 1,
   input_format_json_read_objects_as_strings: 1,
   input_format_json_read_arrays_as_strings: 1,
   input_format_json_infer_incomplete_types_as_strings: 1,
+  input_format_skip_unknown_fields: 1,
+} as const;
+
+/**
+ * JSONL names when the text inference fails: reading numbers as strings, the
+ * engine refuses a long literal (-1e308 written out in 309 digits), which
+ * the typed inference reads (as Float64); mixed types become a Variant. Only
+ * the names are used.
+ */
+const JSON_NAMES_FALLBACK_SETTINGS = {
+  input_format_json_read_numbers_as_strings: 0,
+  input_format_try_infer_integers: 0,
+  input_format_try_infer_variants: 1,
+  input_format_skip_unknown_fields: 1,
+} as const;
+
+/** A text that no CSV field holds in practice: the engine's null marker (`\\N` by default) must stay an ordinary value. */
+const NO_NULL_MARKER = '\u0001driftwatch-no-null-marker\u0001';
+
+/**
+ * CSV as RFC 4180 writes it: nothing trimmed (the engine trims unquoted
+ * fields by default), no database null marker, no single quotes.
+ */
+const CSV_READ_SETTINGS = {
+  format_csv_allow_single_quotes: 0,
+  input_format_csv_trim_whitespaces: 0,
+  format_csv_null_representation: NO_NULL_MARKER,
+  input_format_csv_use_best_effort_in_schema_inference: 0,
+} as const;
+
+/** JSON values keep their JSON type (Dynamic): every number a Float64, a string stays text even when it looks like a number. */
+const JSON_READ_SETTINGS = {
+  input_format_try_infer_integers: 0,
+  input_format_json_read_numbers_as_strings: 0,
+  input_format_json_read_bools_as_numbers: 0,
+  input_format_json_try_infer_numbers_from_strings: 0,
   input_format_skip_unknown_fields: 1,
 } as const;
 
@@ -53,8 +89,9 @@ function unwrap(type: string): string {
 /** How the engine's type of a typed-format column is treated. */
 export function kindOfType(type: string): ColumnKind {
   const t = unwrap(type);
-  if (t === 'String' || t.startsWith('FixedString(')) return 'text';
+  if (t === 'String' || t.startsWith('FixedString(')) return 'string';
   if (NUMBER_TYPE.test(t)) return 'number';
+  if (t === 'Bool') return 'bool';
   return 'other';
 }
 
@@ -119,6 +156,16 @@ async function csvHeader(store: Store, path: string, signal?: AbortSignal): Prom
   }
 }
 
+/** The column names of a JSONL file by the typed inference (JSON_NAMES_FALLBACK_SETTINGS); null when that fails too. */
+async function jsonNames(store: Store, path: string, threads: Record<string, number>, signal?: AbortSignal): Promise<string[] | null> {
+  try {
+    const rows = await store.query<{ name: string }>("DESCRIBE file({path:String}, 'JSONEachRow')", { params: { path }, settings: { ...QUERY_SETTINGS, ...JSON_NAMES_FALLBACK_SETTINGS, ...threads }, signal });
+    return rows.length > 0 ? rows.map((r) => r.name) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** One CSV line into fields (quotes and doubled quotes). */
 export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
@@ -147,14 +194,16 @@ export async function loadSource(store: Store, opts: LoadOptions): Promise<Loade
   await checkReadable(path, label);
   const fmt = await engineFormat(format, path);
   const text = isTextFormat(format);
-  const settings = { ...QUERY_SETTINGS, ...(text ? TEXT_READ_SETTINGS : {}), ...(opts.singleThreaded ? { input_format_parallel_parsing: 0 } : {}) };
+  const threads: Record<string, number> = opts.singleThreaded ? { input_format_parallel_parsing: 0 } : {};
+  const settings: Record<string, string | number> = { ...QUERY_SETTINGS, ...(text ? TEXT_DESCRIBE_SETTINGS : {}), ...threads };
+  const readSettings: Record<string, string | number> = { ...QUERY_SETTINGS, ...(format === 'csv' ? CSV_READ_SETTINGS : format === 'jsonl' ? JSON_READ_SETTINGS : {}), ...threads };
   let described: Array<{ name: string; type: string }>;
   try {
     described = await store.query<{ name: string; type: string }>('DESCRIBE file({path:String}, {format:String})', { params: { path, format: fmt }, settings, signal: opts.signal });
   } catch (e) {
     // Schema inference needs a data row: a CSV with only its header names its columns in that line.
-    const header = format === 'csv' ? await csvHeader(store, path, opts.signal) : null;
-    if (header) described = header.map((name) => ({ name, type: 'Nullable(String)' }));
+    const header = format === 'csv' ? await csvHeader(store, path, opts.signal) : format === 'jsonl' ? await jsonNames(store, path, threads, opts.signal) : null;
+    if (header) described = header.map((name) => ({ name, type: format === 'jsonl' ? 'Dynamic' : 'Nullable(String)' }));
     else {
       const msg = describeMessage(e);
       if (/empty/i.test(msg)) throw inputError(`${label} file ${path} is empty (${msg})`, e);
@@ -167,16 +216,20 @@ export async function loadSource(store: Store, opts: LoadOptions): Promise<Loade
     if (seen.has(d.name)) throw inputError(`${label} file ${path} has the column name ${JSON.stringify(d.name)} twice`);
     seen.add(d.name);
   }
-  const columns: SourceColumn[] = described.map((d, index) => (text ? { name: d.name, index, kind: 'text', type: 'Nullable(String)' } : { name: d.name, index, kind: kindOfType(d.type), type: d.type }));
+  const columns: SourceColumn[] = described.map((d, index) => {
+    if (format === 'csv') return { name: d.name, index, kind: 'csv', type: 'Nullable(String)' };
+    if (format === 'jsonl') return { name: d.name, index, kind: 'json', type: 'Dynamic' };
+    return { name: d.name, index, kind: kindOfType(d.type), type: d.type };
+  });
   const defs = columns.map((c) => `${valueCol(c.index)} ${c.type}, ${floatCol(c.index)} Float64 MATERIALIZED ${floatExpression(c.kind, c.index)}`);
   await store.command(`CREATE TABLE ${table} (${defs.join(', ')}) ENGINE = Memory`, { signal: opts.signal });
   const insertCols = columns.map((c) => valueCol(c.index)).join(', ');
   try {
     if (text) {
-      const structure = columns.map((c) => `${structureName(c.name)} Nullable(String)`).join(', ');
+      const structure = columns.map((c) => `${structureName(c.name)} ${c.type}`).join(', ');
       await store.command(`INSERT INTO ${table} (${insertCols}) SELECT * FROM file({path:String}, {format:String}, {structure:String})`, {
         params: { path, format: fmt, structure },
-        settings,
+        settings: readSettings,
         signal: opts.signal,
       });
     } else {

@@ -3,10 +3,8 @@
 // side, that select its finite values as `v`; branches read one contiguous
 // range of feature_values (ordered by model, version, feature, ts).
 //
-// The grid is data-independent: a value's cell is the top 19 bits (sign,
-// exponent, 7 mantissa bits) of an order-preserving remap of its IEEE bits
-// (cellSql), so a cell spans a relative width of at most 1/128 and its lower
-// bound is exactly representable. One pass per side (detector.ts, GROUP BY
+// The grid is data-independent (cells.ts): a value's cell is the top 19 bits
+// of an order-preserving remap of its IEEE bits. One pass per side (detector.ts, GROUP BY
 // feature, cell; it doubles as the profile) gives every column's cells: count,
 // values equal to the cell's lower bound, sum of values. From them:
 //  1. deciles and bin counts (exact): the cells holding the order statistics
@@ -16,115 +14,19 @@
 //     bit for bit in Node) and counts both sides at or below each edge;
 //  2. small columns (n_ref + n_cur <= exactLimit): the exact ECDF walk over
 //     the merged distinct values (window functions) for KS's D and Wasserstein;
-//  3. large columns: D and Wasserstein from the cells (stats/ecdf-cells.ts);
-//     only when a cell could still move D by more than D_ERROR_MAX are cells
-//     refined (their distinct values read back), with the row budget spent on
-//     the cells that matter most, so the bound always holds and is checked.
-import type { QueryParams, Store } from '../../src/core/store/store.ts';
+//  3. large columns: D and Wasserstein from the cells, then sub-cells of the
+//     cells still open, then the exact walk through the few sub-cells that
+//     can still change D or hold Wasserstein's uncertainty (large.ts).
+import type { Store } from '../../src/core/store/store.ts';
+import { SIDES } from '../operational/sides.ts';
 import { uniqueEdges, DECILE_LEVELS } from '../stats/bins.ts';
-import { chooseRefinement, ecdfFromCells, scanCells, type CellInput, type CellSide, type RefinedCell } from '../stats/ecdf-cells.ts';
 import { lerp, quantilePlan } from '../stats/quantile.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
 import { floatFromBits, floatLiteral, num } from '../compare/sql.ts';
-import { groupRefinedRows, type RefinedRow } from '../compare/ecdf.ts';
-import { ecdfBySql } from '../versions/ecdf-sql.ts';
-
-export type Side = 'ref' | 'cur';
-export const SIDES: readonly Side[] = ['ref', 'cur'];
-
-/** Largest error on KS's D the approximation may leave (the contract's 0.005). */
-export const D_ERROR_MAX = 0.005;
-/** Rows of cell interiors read back when refinement is needed, over all large columns. */
-export const DEFAULT_REFINE_BUDGET = 400_000;
-/** Engine settings of every drift query: correctly rounded float parsing. */
-export const DRIFT_SETTINGS = { precise_float_parsing: 1 } as const;
-
-/** Bits of the remapped value below the cell id. */
-const CELL_SHIFT = 45;
-/** Cell ids below this never hold a finite value; detector.ts uses 0-3 for kinds. */
-export const FIRST_VALUE_CELL = 128;
-
-/** Order-preserving UInt64 of a finite Float64 (-0 folded into +0): positives get the top bit, negatives are negated. */
-function keySql(v: string): string {
-  const bits = `reinterpretAsUInt64(${v} + 0.)`;
-  return `if(bitShiftRight(${bits}, 63) = 1, bitNot(${bits}) + 1, bitOr(${bits}, toUInt64(9223372036854775808)))`;
-}
-/** The cell (UInt32) of a finite Float64 expression. */
-export function cellSql(v: string): string {
-  return `toUInt32(bitShiftRight(${keySql(v)}, ${CELL_SHIFT}))`;
-}
-/** True when a finite Float64 expression equals its cell's lower bound. */
-export function atCellLowSql(v: string): string {
-  return `bitAnd(${keySql(v)}, ${2 ** CELL_SHIFT - 1}) = 0`;
-}
-
-const bitsView = new DataView(new ArrayBuffer(8));
-const TOP = 1n << 63n;
-const MASK = (1n << 64n) - 1n;
-/** The smallest value of a cell (its grid point). */
-export function cellLow(cell: number): number {
-  const k = BigInt(cell) << BigInt(CELL_SHIFT);
-  bitsView.setBigUint64(0, k >= TOP ? k - TOP : ((MASK ^ k) + 1n) & MASK);
-  return bitsView.getFloat64(0);
-}
-
-/** One side's cells, aligned with ColumnCells.ids. */
-export interface CellCounts {
-  n: Float64Array;
-  eq: Float64Array;
-  sum: Float64Array;
-}
-
-export interface ColumnCells {
-  /** Ascending cell ids holding a value on either side. */
-  ids: number[];
-  ref: CellCounts;
-  cur: CellCounts;
-}
-
-/** Cells of one column from per-side rows (cell, count, equal-to-lower-bound count, sum). */
-export function columnCells(rows: { ref: Array<{ cell: number; c: number; e: number; s: number }>; cur: Array<{ cell: number; c: number; e: number; s: number }> }): ColumnCells {
-  const ids = [...new Set([...rows.ref, ...rows.cur].map((r) => r.cell))].sort((a, b) => a - b);
-  const at = new Map(ids.map((id, j) => [id, j]));
-  const side = (rs: Array<{ cell: number; c: number; e: number; s: number }>): CellCounts => {
-    const out = { n: new Float64Array(ids.length), eq: new Float64Array(ids.length), sum: new Float64Array(ids.length) };
-    for (const r of rs) {
-      const j = at.get(r.cell) as number;
-      out.n[j] = r.c;
-      out.eq[j] = r.e;
-      out.sum[j] = r.s;
-    }
-    return out;
-  };
-  return { ids, ref: side(rows.ref), cur: side(rows.cur) };
-}
-
-export interface NumericColumn {
-  /** Index used in generated SQL (col) and parameter names. */
-  id: number;
-  /** SQL selecting the column's finite values as `v` (Float64) on a side. */
-  branch(side: Side): string;
-  nRef: number;
-  nCur: number;
-  cells: ColumnCells;
-}
-
-export interface NumericAggregates {
-  edges: number[] | null;
-  binsRef: number[];
-  binsCur: number[];
-  ecdf: EcdfAggregate | null;
-}
-
-export interface NumericOptions {
-  exactLimit: number;
-  refineBudget?: number;
-  params: QueryParams;
-  signal?: AbortSignal;
-}
-
-const run = <T>(store: Store, sql: string, o: NumericOptions, extra: QueryParams = {}): Promise<T[]> =>
-  store.query<T>(sql, { params: { ...o.params, ...extra }, settings: DRIFT_SETTINGS, ...(o.signal ? { signal: o.signal } : {}) });
+import { exactWalk } from '../compare/ecdf.ts';
+import { cellSql } from './cells.ts';
+import { DRIFT_SETTINGS, run, type NumericAggregates, type NumericColumn, type NumericOptions } from './column.ts';
+import { largeEcdf } from './large.ts';
 
 const sumOf = (xs: ArrayLike<number>): number => {
   let s = 0;
@@ -196,7 +98,9 @@ async function deciles(store: Store, cols: readonly NumericColumn[], o: NumericO
     const per = items.map((it, i) => {
       const a = `R[${it.posLo + 1}]`;
       const b = `R[${it.posHi + 1}]`;
-      const e = it.t >= 0.5 ? `(${b} - (${b} - ${a}) * ${floatLiteral(1 - it.t)})` : `(${a} + (${b} - ${a}) * ${floatLiteral(it.t)})`;
+      // numpy's lerp (stats/quantile.ts), at half scale when b - a overflows.
+      const lerpSql = (x: string, y: string): string => (it.t >= 0.5 ? `(${y} - (${y} - ${x}) * ${floatLiteral(1 - it.t)})` : `(${x} + (${y} - ${x}) * ${floatLiteral(it.t)})`);
+      const e = `if(isFinite(${b} - ${a}), ${lerpSql(a, b)}, 2 * ${lerpSql(`(${a} * 0.5)`, `(${b} * 0.5)`)})`;
       return { a, b, e: `e${i}`, def: `${e} AS e${i}` };
     });
     const sides = SIDES.filter((s) => (s === 'ref' ? col.nRef : col.nCur) > 0)
@@ -244,91 +148,19 @@ async function deciles(store: Store, cols: readonly NumericColumn[], o: NumericO
   return out;
 }
 
-/** The grid (lower bounds of the occupied cells, then the bound above the last) and per-side cell aggregates. */
-function cellInput(c: ColumnCells): CellInput {
-  const k = c.ids.length;
-  const grid = new Float64Array(k + 1);
-  for (let j = 0; j < k; j++) grid[j] = cellLow(c.ids[j] as number);
-  const top = cellLow((c.ids[k - 1] as number) + 1);
-  grid[k] = Number.isFinite(top) ? top : Number.MAX_VALUE;
-  const side = (s: CellCounts): CellSide => {
-    const eq = new Float64Array(k + 1);
-    const inner = new Float64Array(k + 1);
-    const off = new Float64Array(k + 1);
-    for (let j = 0; j < k; j++) {
-      const n = s.n[j] as number;
-      const e = s.eq[j] as number;
-      eq[j] = e;
-      inner[j] = n - e;
-      // Sum of (v - g_j) over the inner values; values equal to g_j add nothing.
-      off[j] = Math.max(0, (s.sum[j] as number) - n * (grid[j] as number));
-    }
-    return { eq, inner, innerOffsetSum: off };
-  };
-  return { grid, ref: side(c.ref), cur: side(c.cur) };
-}
-
-/** Distinct values with per-side counts inside the requested cells (grid indices) of large columns. */
-async function refine(store: Store, reqs: ReadonlyArray<{ col: NumericColumn; cells: number[] }>, o: NumericOptions): Promise<Map<number, Map<number, RefinedCell>>> {
-  const out = new Map<number, Map<number, RefinedCell>>();
-  const active = reqs.filter((r) => r.cells.length > 0);
-  for (const r of reqs) out.set(r.col.id, new Map());
-  if (active.length === 0) return out;
-  const branches: string[] = [];
-  for (const { col, cells } of active) {
-    const set = cells.map((j) => col.cells.ids[j]).join(', ');
-    for (const side of SIDES) {
-      branches.push(
-        `SELECT toUInt32(${col.id}) AS col, cell, v, toUInt8(${side === 'ref' ? 1 : 0}) AS is_ref FROM (
-           SELECT v, ${cellSql('v')} AS cell FROM (${col.branch(side)}) WHERE NOT ${atCellLowSql('v')})
-         WHERE cell IN (${set})`,
-      );
-    }
-  }
-  const sql = `SELECT col, cell, v, toFloat64(countIf(is_ref = 1)) AS r, toFloat64(countIf(is_ref = 0)) AS c
-    FROM (${branches.join('\nUNION ALL\n')}) GROUP BY col, cell, v ORDER BY col, cell, v`;
-  const acc = groupRefinedRows(await run<RefinedRow>(store, sql, o));
-  for (const { col, cells } of active) {
-    const m = out.get(col.id) as Map<number, RefinedCell>;
-    for (const j of cells) m.set(j, acc.get(`${col.id}:${col.cells.ids[j]}`) ?? { values: [], ref: [], cur: [] });
-  }
-  return out;
-}
-
 /** Everything numericFeature (report/feature.ts) needs, per column id. */
 export async function numericAggregates(store: Store, cols: readonly NumericColumn[], o: NumericOptions): Promise<Map<number, NumericAggregates>> {
   const both = cols.filter((c) => c.nRef > 0 && c.nCur > 0);
   const largeCols = both.filter((c) => c.nRef + c.nCur > o.exactLimit && c.cells.ids.length >= 1);
   const large = new Set(largeCols.map((c) => c.id));
   const exactCols = both.filter((c) => !large.has(c.id));
-
-  const exactP = exactCols.length
-    ? ecdfBySql(store, {
-        sql: exactCols.flatMap((c) => SIDES.map((s) => `SELECT '${c.id}' AS key, '${s}' AS side, v FROM (${c.branch(s)})`)).join('\nUNION ALL\n'),
-        params: o.params,
-        ...(o.signal ? { signal: o.signal } : {}),
-      })
-    : Promise.resolve(new Map());
-  const decP = deciles(store, cols, o);
-
-  const cellInputs = new Map(largeCols.map((c) => [c.id, cellInput(c.cells)]));
-  const scans = new Map([...cellInputs].map(([id, ci]) => [id, scanCells(ci)]));
-  // Refinement only where a cell could still lift D by more than D_ERROR_MAX: those cells, plus the budget's choice.
-  const reqs: Array<{ col: NumericColumn; cells: number[] }> = [];
-  const needy = largeCols.filter((c) => {
-    const s = scans.get(c.id)!;
-    return ecdfFromCells(cellInputs.get(c.id)!, s, new Map()).dErrorNumerator > D_ERROR_MAX * s.n1 * s.n2;
-  });
-  const budget = needy.length ? Math.floor((o.refineBudget ?? DEFAULT_REFINE_BUDGET) / needy.length) : 0;
-  for (const c of needy) {
-    const ci = cellInputs.get(c.id)!;
-    const s = scans.get(c.id)!;
-    const slack = D_ERROR_MAX * s.n1 * s.n2;
-    const pick = new Set(chooseRefinement(ci, s, budget));
-    for (let j = 0; j + 1 < ci.grid.length; j++) if ((s.dBoundNumerator[j] as number) - s.dKnownNumerator > slack && (ci.ref.inner[j] as number) + (ci.cur.inner[j] as number) > 0) pick.add(j);
-    reqs.push({ col: c, cells: [...pick].sort((a, b) => a - b) });
-  }
-  const [refined, dec, exact] = await Promise.all([reqs.length ? refine(store, reqs, o) : Promise.resolve(new Map<number, Map<number, RefinedCell>>()), decP, exactP]);
+  const exactP = exactWalk(
+    store,
+    exactCols.map((c) => ({ ref: c.branch('ref'), cur: c.branch('cur'), nRef: c.nRef, nCur: c.nCur })),
+    { params: o.params, settings: DRIFT_SETTINGS, ...(o.signal ? { signal: o.signal } : {}) },
+  );
+  const [largeOf, dec, exactList] = await Promise.all([largeEcdf(store, largeCols, o), deciles(store, cols, o), exactP]);
+  const exact = new Map(exactCols.map((c, k) => [c.id, exactList[k]]));
 
   const out = new Map<number, NumericAggregates>();
   for (const c of cols) {
@@ -336,16 +168,8 @@ export async function numericAggregates(store: Store, cols: readonly NumericColu
     const e = d ? d.edges : null;
     const width = (e?.length ?? 0) + 1;
     const pad = (b: number[] | undefined): number[] => Array.from({ length: width }, (_, i) => b?.[i] ?? 0);
-    let ecdf: EcdfAggregate | null = null;
-    if (large.has(c.id)) {
-      const s = scans.get(c.id)!;
-      const r = ecdfFromCells(cellInputs.get(c.id)!, s, refined.get(c.id) ?? new Map<number, RefinedCell>());
-      if (r.dErrorNumerator / s.n1 / s.n2 > D_ERROR_MAX) throw new Error(`drift: KS error bound ${r.dErrorNumerator / s.n1 / s.n2} above ${D_ERROR_MAX} after refinement`);
-      ecdf = { dNumerator: r.dNumerator, wasserstein: r.wasserstein, method: 'binned', wassersteinErrorBound: r.wassersteinErrorBound, dErrorNumerator: r.dErrorNumerator };
-    } else {
-      const w = exact.get(String(c.id));
-      if (w) ecdf = { dNumerator: w.dNumerator, wasserstein: w.wasserstein, method: 'exact' };
-    }
+    const w = exact.get(c.id);
+    const ecdf: EcdfAggregate | null = largeOf.get(c.id) ?? (w ? { dNumerator: w.dNumerator, wasserstein: w.wasserstein, method: 'exact' } : null);
     out.set(c.id, { edges: e, binsRef: pad(d?.binsRef), binsCur: pad(d?.binsCur), ecdf });
   }
   return out;

@@ -2,7 +2,7 @@
 // parameters. Model, version, feature, tag and dataset names are user data:
 // they only travel as {name:Type} parameters, prefixed by side (ref_*, cur_*).
 import type { QueryParams } from '../../src/core/store/store.ts';
-import type { Side } from './numeric.ts';
+import type { Side } from '../operational/sides.ts';
 
 export interface Segment {
   tag: string;

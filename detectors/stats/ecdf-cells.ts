@@ -1,32 +1,66 @@
-// KS's D and Wasserstein for samples too large to walk every distinct value.
-// The database cuts the line at a grid of points g_0 < ... < g_K-1 (sample
-// quantiles of both sides plus both minima and maxima) and returns, per grid
-// point j and side: how many values equal g_j, how many lie strictly inside
-// (g_j, g_j+1), and the sum of (v - g_j) over those. From these alone:
-//  - both ECDFs are exact at every g_j and just before every g_j+1, so D over
-//    those points is exact, and the cell's mass bounds how much higher the
-//    difference can get inside it;
-//  - the integral of F_ref - F_cur over a cell is exact, so the cell's share
-//    of Wasserstein is exact wherever the difference keeps one sign there.
-// Cells that could still matter (a possibly larger D inside; a sign change for
-// Wasserstein) are refined: the database returns their distinct values with
-// counts, and the walk inside them is exact. What is left unrefined within the
-// row budget is reported as an error bound (D's is at most the largest cell
-// mass, typically ~0.001; the contract allows 0.005).
+// KS's D and Wasserstein for samples too large to walk every distinct value,
+// in up to three levels, each reading only what the one above left open.
+// Notation: S(x) = a(x) n_cur - b(x) n_ref, with a, b the counts at or below x;
+// D = max |S| / (n_ref n_cur) and Wasserstein = ∫|S| dx / (n_ref n_cur).
+//
+// Level 1, cells: the database cuts the line at grid points g_0 < ... < g_K-1
+// and returns, per point and side, how many values equal g_j, how many lie
+// strictly inside (g_j, g_j+1), and the sum of (v - g_j) over those. From
+// these alone S is exact at every g_j and just before every g_j+1; inside a
+// cell S stays within [S_j - inner_cur n_ref, S_j + inner_ref n_cur]; and ∫S
+// over the cell is exact, so the cell's share of Wasserstein is exact wherever
+// S keeps one sign there.
+// Level 2, sub-cells: for the cells still open (one could hold a larger D;
+// S may change sign inside), the engine splits each into SUB_CELLS sub-cells
+// and does the same bookkeeping per sub-cell, returning per cell only the
+// extremes, the exact part of the area, and the sub-cells still open
+// (compare/refine-sql.ts subSummarySql).
+// Level 3, exact walk: the sub-cells that could still hold a larger D, and as
+// many sign-changing ones as it takes to bring Wasserstein's uncertainty under
+// W_TARGET relative, are walked value by value (refineSummarySql).
+// D comes out exact. Wasserstein is exact where walked; elsewhere each open
+// piece's share is certain to lie in [lower, upper]; the estimate is the middle
+// and the reported error bound the sum of the half-widths (minimax: a bound
+// that holds, about as large as the error it bounds).
 
 export interface CellSide {
   /** Values equal to g_j. */
   eq: ArrayLike<number>;
   /** Values strictly between g_j and g_j+1. */
   inner: ArrayLike<number>;
-  /** Sum of (v - g_j) over the inner values. */
+  /** Sum of (v - g_j) over the inner values (times the scale). */
   innerOffsetSum: ArrayLike<number>;
+  /** Lowest and highest (v - g_j) over the inner values (times the scale); optional, they tighten the bounds. */
+  innerMin?: ArrayLike<number>;
+  innerMax?: ArrayLike<number>;
 }
 
 export interface CellInput {
   grid: ArrayLike<number>;
   ref: CellSide;
   cur: CellSide;
+  /**
+   * A power of two the arithmetic runs at (innerOffsetSum is already
+   * multiplied by it): 1, or 2^-64 for columns with values near the largest
+   * double, so no difference, sum or product of values can overflow.
+   */
+  scale?: number;
+}
+
+/** Sub-cells a piece splits into per round. */
+export const SPLIT = 64;
+/** Deepest split (SPLIT^MAX_DEPTH sub-cells per cell); what is still open there is walked. */
+export const MAX_DEPTH = 2;
+/** Pieces with at most this many values are walked value by value rather than split. */
+export const WALK_MAX = 64;
+/** A column's round walks every chosen piece when they hold at most this many values in all. */
+export const WALK_ROWS = 200_000;
+/** Wasserstein's error bound, relative to the distance, above which open pieces are refined (the contract allows 1e-3). */
+export const W_TARGET = 9e-4;
+
+/** The scale cell arithmetic runs at for values within [min, max]: 2^-64 when either is near the largest double. */
+export function arithmeticScale(min: number, max: number): number {
+  return Math.max(Math.abs(min), Math.abs(max)) >= 2 ** 960 ? 2 ** -64 : 1;
 }
 
 export interface CellScan {
@@ -35,16 +69,48 @@ export interface CellScan {
   /** Reference / current counts at or below g_j. */
   atOrBelowRef: Float64Array;
   atOrBelowCur: Float64Array;
-  /** max |a n2 - b n1| over the points where both ECDFs are known exactly. */
+  /** max |S| over the points where both ECDFs are known exactly. */
   dKnownNumerator: number;
-  /** Per cell: the largest |a n2 - b n1| its interior could reach. */
+  /** Per cell: the largest |S| its interior could reach, and S's range there. */
   dBoundNumerator: Float64Array;
-  /** Per cell: the difference may change sign inside (Wasserstein inexact there). */
+  hi: Float64Array;
+  lo: Float64Array;
+  /** Per cell: S may change sign inside (its share of Wasserstein is uncertain). */
   straddles: Uint8Array;
+  /** Per cell: the bounds of its share of ∫|S| dx (numerator times scaled value units); equal when exact. */
+  areaLower: Float64Array;
+  areaUpper: Float64Array;
+}
+
+/**
+ * Bounds of ∫|S| over a piece of width w where ∫S = integral and S stays in
+ * [lo, hi]. When S keeps one sign the area is |integral|; otherwise
+ * ∫|S| = |∫S| + 2 ∫(the part of the other sign), and that part is at most
+ * w times its extreme.
+ */
+export function areaBounds(integral: number, w: number, hi: number, lo: number): { lower: number; upper: number } {
+  const lower = Math.abs(integral);
+  if (!(lo < 0 && hi > 0)) return { lower, upper: lower };
+  const other = integral >= 0 ? -lo : hi;
+  return { lower, upper: Math.max(lower, Math.min(w * Math.max(hi, -lo), lower + 2 * w * other)) };
+}
+
+/** Lowest and highest inner offset of cell j over both sides: [0, w] when the input does not say. */
+function innerRange(c: CellInput, j: number, ir: number, ic: number, w: number): { mn: number; mx: number } {
+  if (!c.ref.innerMin || !c.cur.innerMin || !c.ref.innerMax || !c.cur.innerMax || ir + ic === 0) return { mn: 0, mx: w };
+  const mn = Math.min(ir > 0 ? (c.ref.innerMin[j] as number) : Infinity, ic > 0 ? (c.cur.innerMin[j] as number) : Infinity);
+  const mx = Math.max(ir > 0 ? (c.ref.innerMax[j] as number) : -Infinity, ic > 0 ? (c.cur.innerMax[j] as number) : -Infinity);
+  return { mn, mx };
+}
+
+/** The running numerator at S's start of cell j (after the values equal to g_j). */
+export function cellStart(s: CellScan, j: number): number {
+  return (s.atOrBelowRef[j] as number) * s.n2 - (s.atOrBelowCur[j] as number) * s.n1;
 }
 
 export function scanCells(c: CellInput): CellScan {
   const k = c.grid.length;
+  const sc = c.scale ?? 1;
   let n1 = 0;
   let n2 = 0;
   for (let j = 0; j < k; j++) {
@@ -54,7 +120,11 @@ export function scanCells(c: CellInput): CellScan {
   const A = new Float64Array(k);
   const B = new Float64Array(k);
   const bound = new Float64Array(k);
+  const sHi = new Float64Array(k);
+  const sLo = new Float64Array(k);
   const straddles = new Uint8Array(k);
+  const lower = new Float64Array(k);
+  const upper = new Float64Array(k);
   let a = 0;
   let b = 0;
   let known = 0;
@@ -69,113 +139,185 @@ export function scanCells(c: CellInput): CellScan {
     // Just before g_j+1, after every inner value: also exact.
     const end = (a + ir) * n2 - (b + ic) * n1;
     known = Math.max(known, Math.abs(at), Math.abs(end));
-    const lo = at - ic * n1;
-    const hi = at + ir * n2;
+    // Where the inner values lie: [mn, mx] above g_j (the whole cell when unknown). S is at before mn, end after mx.
+    const w = j + 1 < k ? (c.grid[j + 1] as number) * sc - (c.grid[j] as number) * sc : 0;
+    const { mn, mx } = innerRange(c, j, ir, ic, w);
+    const single = ir + ic > 0 && mn === mx;
+    const lo = single ? Math.min(at, end) : at - ic * n1;
+    const hi = single ? Math.max(at, end) : at + ir * n2;
     bound[j] = Math.max(Math.abs(lo), Math.abs(hi));
-    straddles[j] = lo < 0 && hi > 0 ? 1 : 0;
+    sHi[j] = hi;
+    sLo[j] = lo;
+    straddles[j] = lo < 0 && hi > 0 && mn < mx ? 1 : 0;
+    if (j + 1 < k) {
+      // ∫S over the cell: S_j over its width, plus n_cur (resp. -n_ref) from each inner value to the cell's end.
+      const integral = at * w + n2 * (ir * w - (c.ref.innerOffsetSum[j] as number)) - n1 * (ic * w - (c.cur.innerOffsetSum[j] as number));
+      const edge = Math.abs(at) * mn + Math.abs(end) * (w - mx);
+      const ab = areaBounds(integral - at * mn - end * (w - mx), mx - mn, hi, lo);
+      lower[j] = edge + ab.lower;
+      upper[j] = edge + ab.upper;
+    }
     a += ir;
     b += ic;
   }
-  return { n1, n2, atOrBelowRef: A, atOrBelowCur: B, dKnownNumerator: known, dBoundNumerator: bound, straddles };
+  return { n1, n2, atOrBelowRef: A, atOrBelowCur: B, dKnownNumerator: known, dBoundNumerator: bound, hi: sHi, lo: sLo, straddles, areaLower: lower, areaUpper: upper };
 }
 
-/** Distinct values inside one cell (strictly between g_j and g_j+1), ascending, with per-side counts. */
-export interface RefinedCell {
-  values: ArrayLike<number>;
-  ref: ArrayLike<number>;
-  cur: ArrayLike<number>;
+/** An open sub-cell in the engine's answer for a piece: S at its start, S's range inside, its share of ∫|S| (bounds), its values. */
+export interface OpenSub {
+  sub: number;
+  start: number;
+  hi: number;
+  lo: number;
+  lower: number;
+  upper: number;
+  n: number;
+}
+
+/** The engine's cut of one piece (compare/refine-sql.ts pieceSummarySql; areas in numerator times scaled value units). */
+export interface SubSummary {
+  /** Extremes of S at the points where it is known exactly. */
+  knownHi: number;
+  knownLo: number;
+  /** ∫|S| over the piece outside its open sub-cells where S changes sign (exact). */
+  area: number;
+  /** Sub-cells that change sign or could hold a larger D than known. */
+  open: OpenSub[];
 }
 
 /**
- * Which cells to refine within a budget of inner values (rows) to read:
- * first those that could hold a larger D, by how much larger, then those where
- * Wasserstein is uncertain, by how uncertain.
+ * A piece of the line still open: sub-cell `idx` (at depth `depth`, SPLIT^depth
+ * of them per cell) of cell `cell`, with S at its start, S's range inside and
+ * the bounds of its share of ∫|S|.
  */
-export function chooseRefinement(c: CellInput, s: CellScan, budgetRows: number): number[] {
-  const k = c.grid.length;
-  const rows = (j: number): number => (c.ref.inner[j] as number) + (c.cur.inner[j] as number);
-  const dCells: number[] = [];
-  const wCells: number[] = [];
-  for (let j = 0; j + 1 < k; j++) {
-    if (rows(j) === 0) continue;
-    if ((s.dBoundNumerator[j] as number) > s.dKnownNumerator) dCells.push(j);
-    else if (s.straddles[j]) wCells.push(j);
+export interface Piece {
+  cell: number;
+  depth: number;
+  idx: number;
+  start: number;
+  hi: number;
+  lo: number;
+  lower: number;
+  upper: number;
+  /** Values inside. */
+  n: number;
+  /** S may change sign inside. */
+  signChanges: boolean;
+  /** Its share of ∫|S| (exact: S keeps one sign) is already in the total; it is open for D only. */
+  counted: boolean;
+}
+
+const bound = (p: Piece): number => Math.max(p.hi, -p.lo);
+
+/**
+ * The refinement of one column, round by round: each round the engine splits
+ * the chosen pieces of one depth into SPLIT sub-cells (or walks the small ones
+ * value by value), and the pieces it leaves open make the next round.
+ */
+export class Refinement {
+  private known: number;
+  private area = 0;
+  private open: Piece[] = [];
+
+  constructor(
+    private readonly c: CellInput,
+    private readonly s: CellScan,
+    /** Walk every chosen piece when they hold at most this many values in all (WALK_ROWS; tests pass 0 to see the splitting alone). */
+    private readonly walkRows = WALK_ROWS,
+  ) {
+    this.known = s.dKnownNumerator;
+    for (let j = 0; j + 1 < c.grid.length; j++) {
+      const n = (c.ref.inner[j] as number) + (c.cur.inner[j] as number);
+      const start = cellStart(s, j);
+      const hi = s.hi[j] as number;
+      const lo = s.lo[j] as number;
+      const signChanges = s.straddles[j] === 1;
+      const piece: Piece = { cell: j, depth: 0, idx: 0, start, hi, lo, lower: s.areaLower[j] as number, upper: s.areaUpper[j] as number, n, signChanges, counted: false };
+      if (n > 0 && (signChanges || bound(piece) > this.known)) this.open.push(piece);
+      else this.area += s.areaLower[j] as number;
+    }
   }
-  dCells.sort((x, y) => (s.dBoundNumerator[y] as number) - (s.dBoundNumerator[x] as number));
-  const width = (j: number): number => (c.grid[j + 1] as number) - (c.grid[j] as number);
-  wCells.sort((x, y) => width(y) * (s.dBoundNumerator[y] as number) - width(x) * (s.dBoundNumerator[x] as number));
-  const chosen: number[] = [];
-  let left = budgetRows;
-  for (const j of [...dCells, ...wCells]) {
-    if (rows(j) > left) continue;
-    chosen.push(j);
-    left -= rows(j);
+
+  /** The largest |S| known so far. */
+  get dKnown(): number {
+    return this.known;
   }
-  return chosen.sort((x, y) => x - y);
+
+  /** The pieces of `depth` to refine next: every one that could hold a larger D, and the widest until Wasserstein's bound is under W_TARGET. */
+  plan(depth: number, walkAll: boolean): { split: Piece[]; walk: Piece[] } {
+    const here = this.open.filter((p) => p.depth === depth);
+    const d = here.filter((p) => bound(p) > this.known);
+    const half = (p: Piece): number => (p.upper - p.lower) / 2;
+    const uncounted = this.open.filter((p) => !p.counted);
+    const lowerW = this.area + uncounted.reduce((t, p) => t + p.lower, 0);
+    const total = uncounted.reduce((t, p) => t + half(p), 0);
+    // Ask for a quarter of the target, so the next rounds have little left to do.
+    const allowed = (W_TARGET * lowerW) / 4;
+    const w: Piece[] = [];
+    if (total > W_TARGET * lowerW) {
+      let left = total;
+      for (const p of here.filter((x) => !x.counted && bound(x) <= this.known && x.upper > x.lower).sort((x, y) => half(y) - half(x))) {
+        if (left <= allowed) break;
+        w.push(p);
+        left -= half(p);
+      }
+    }
+    const chosen = [...d, ...w];
+    // Few values left in all: walk them and be done (a round costs a read of the column whatever it groups).
+    const rows = chosen.reduce((t, p) => t + p.n, 0);
+    const walk = chosen.filter((p) => walkAll || rows <= this.walkRows || p.n <= WALK_MAX);
+    return { split: chosen.filter((p) => !walk.includes(p)), walk };
+  }
+
+  /** A piece cut by the engine (into sub-cells, or walked value by value): its exact part counted, its open sub-cells the next depth's pieces. */
+  apply(p: Piece, m: SubSummary): void {
+    this.drop(p);
+    this.known = Math.max(this.known, Math.abs(m.knownHi), Math.abs(m.knownLo));
+    // The engine's area covers the whole piece but its open sign-changing sub-cells.
+    this.area += m.area - (p.counted ? p.lower : 0);
+    for (const o of m.open) {
+      const signChanges = o.lo < 0 && o.hi > 0;
+      this.open.push({ cell: p.cell, depth: p.depth + 1, idx: p.idx * SPLIT + o.sub, start: o.start, hi: o.hi, lo: o.lo, lower: o.lower, upper: o.upper, n: o.n, signChanges, counted: !signChanges });
+    }
+  }
+
+  private drop(p: Piece): void {
+    const i = this.open.indexOf(p);
+    if (i >= 0) this.open.splice(i, 1);
+  }
+
+  /** D and Wasserstein with what is left open as error bounds. */
+  result(): CellEcdf {
+    const { n1, n2 } = this.s;
+    const sc = this.c.scale ?? 1;
+    let area = this.area;
+    let halfWidths = 0;
+    let dError = 0;
+    for (const p of this.open) {
+      dError = Math.max(dError, bound(p) - this.known);
+      if (p.counted) continue;
+      area += (p.lower + p.upper) / 2;
+      halfWidths += (p.upper - p.lower) / 2;
+    }
+    const unscale = (x: number): number => {
+      const v = x / n1 / n2 / sc;
+      return Number.isFinite(v) ? v : Number.MAX_VALUE;
+    };
+    return { dNumerator: this.known, dErrorNumerator: dError, wasserstein: unscale(area), wassersteinErrorBound: unscale(halfWidths) };
+  }
 }
 
 export interface CellEcdf {
   dNumerator: number;
-  /** How much larger D (in numerator units) could be, from cells left unrefined. */
+  /** How much larger D (in numerator units) could be, from pieces left open. */
   dErrorNumerator: number;
   wasserstein: number;
   wassersteinErrorBound: number;
 }
 
-/** D and Wasserstein from the cells, exact inside the refined ones. */
-export function ecdfFromCells(c: CellInput, s: CellScan, refined: ReadonlyMap<number, RefinedCell>): CellEcdf {
-  const { n1, n2 } = s;
-  const k = c.grid.length;
-  let d = s.dKnownNumerator;
-  let area = 0;
-  let areaError = 0;
-  const unrefinedBounds: number[] = [];
-  for (let j = 0; j + 1 < k; j++) {
-    const g0 = c.grid[j] as number;
-    const g1 = c.grid[j + 1] as number;
-    const w = g1 - g0;
-    const a0 = s.atOrBelowRef[j] as number;
-    const b0 = s.atOrBelowCur[j] as number;
-    const r = refined.get(j);
-    if (r) {
-      // Exact walk through the cell's distinct values.
-      let a = a0;
-      let b = b0;
-      let x = g0;
-      for (let i = 0; i < r.values.length; i++) {
-        const v = r.values[i] as number;
-        area += Math.abs(a / n1 - b / n2) * (v - x);
-        a += r.ref[i] as number;
-        b += r.cur[i] as number;
-        d = Math.max(d, Math.abs(a * n2 - b * n1));
-        x = v;
-      }
-      area += Math.abs(a / n1 - b / n2) * (g1 - x);
-      continue;
-    }
-    if ((s.dBoundNumerator[j] as number) > s.dKnownNumerator) unrefinedBounds.push(s.dBoundNumerator[j] as number);
-    const ir = c.ref.inner[j] as number;
-    const ic = c.cur.inner[j] as number;
-    // Integral over the cell of each ECDF: (a0 w + inner w - sum(v - g0)) / n.
-    const integral = (a0 * w + ir * w - (c.ref.innerOffsetSum[j] as number)) / n1 - (b0 * w + ic * w - (c.cur.innerOffsetSum[j] as number)) / n2;
-    if (!s.straddles[j]) {
-      area += Math.abs(integral);
-      continue;
-    }
-    // Sign may change inside: the truth lies between |integral| and w * max|diff|.
-    const lower = Math.abs(integral);
-    const upper = (w * (s.dBoundNumerator[j] as number)) / n1 / n2;
-    const start = a0 / n1 - b0 / n2;
-    const end = (a0 + ir) / n1 - (b0 + ic) / n2;
-    // Estimate with both ECDFs linear across the cell.
-    const linear = start * end >= 0 ? (w * Math.abs(start + end)) / 2 : (w * (start * start + end * end)) / (2 * Math.abs(end - start));
-    const est = Math.min(upper, Math.max(lower, linear));
-    area += est;
-    areaError += Math.max(est - lower, upper - est);
-  }
-  let dError = 0;
-  for (const bnd of unrefinedBounds) dError = Math.max(dError, bnd - d);
-  return { dNumerator: d, dErrorNumerator: dError, wasserstein: area, wassersteinErrorBound: areaError };
+/** D and Wasserstein from the cells alone (no refinement), with error bounds. */
+export function ecdfFromCells(c: CellInput, s: CellScan): CellEcdf {
+  return new Refinement(c, s).result();
 }
 
 /** Cell aggregates computed in memory (tests, and the reference the SQL is held to). */

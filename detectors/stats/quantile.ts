@@ -22,9 +22,15 @@ export function quantilePlan(n: number, q: number): QuantilePlan {
   return { lo, hi: lo + 1, t: virtual - lo };
 }
 
-/** numpy's _lerp: computed from b when t >= 0.5, which keeps the result monotone and exact at t = 1. */
+/**
+ * numpy's _lerp: computed from b when t >= 0.5, which keeps the result
+ * monotone and exact at t = 1. When b - a overflows (values of both signs
+ * near the largest double) the same formula runs at half scale and is
+ * doubled, where numpy would return inf (docs/statistics.md "Bins").
+ */
 export function lerp(a: number, b: number, t: number): number {
   const diff = b - a;
+  if (!Number.isFinite(diff)) return 2 * lerp(a / 2, b / 2, t);
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 

@@ -100,9 +100,11 @@ describe('cell lookup in the engine', () => {
 
 describe('cell slots', () => {
   it('split into values equal to the grid point and values inside the cell', () => {
-    const c = splitSlots(2, [4, 2, 0, 3], [0, 0.5, 0, 0.25]);
+    const c = splitSlots(2, [4, 2, 0, 3], [0, 0.5, 0, 0.25], [0, 0.125, 0, 0.05], [0, 0.375, 0, 0.1]);
     expect(Array.from(c.eq)).toEqual([4, 0]);
     expect(Array.from(c.inner)).toEqual([2, 3]);
     expect(Array.from(c.innerOffsetSum)).toEqual([0.5, 0.25]);
+    expect(Array.from(c.innerMin ?? [])).toEqual([0.125, 0.05]);
+    expect(Array.from(c.innerMax ?? [])).toEqual([0.375, 0.1]);
   });
 });

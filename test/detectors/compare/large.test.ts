@@ -1,6 +1,10 @@
-// The large-sample path (grid cells) on awkward columns, forced on small
-// files: D within its reported bound (and the bound within the contract's
-// 0.005), Wasserstein within its reported bound, everything else exact.
+// The large-sample path (grid cells, then refinement) on awkward columns,
+// forced on small files, held to the exact in-memory path with the
+// contract's large-window tolerances: D within 1e-6 (and its reported bound),
+// the p-value within 0.005, Wasserstein within 1e-3 relative and within its
+// reported bound, that bound within 10x of the true error (issue 12 saw 145x);
+// everything else exact. Without refinement D and Wasserstein still stay
+// within their reported bounds.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,15 +58,16 @@ function write(name: string, n: number, seed: number, shift: number): string {
 }
 
 describe('large-sample path on awkward columns', () => {
-  for (const [label, shift] of [
-    ['same distribution', 0],
-    ['shifted', 0.1],
+  for (const [label, shift, refine] of [
+    ['same distribution', 0, true],
+    ['shifted', 0.1, true],
+    ['shifted, no refinement', 0.1, false],
   ] as const) {
     it(label, async () => {
       const ref = write(`${label}-ref.csv`, 40_000, 1, 0);
       const cur = write(`${label}-cur.csv`, 30_000, 2, shift);
       const exact = compareInMemory(readCsvTable(ref), readCsvTable(cur));
-      const binned = await compareFiles(store, { reference: ref, current: cur, exactLimit: 1000 });
+      const binned = await compareFiles(store, { reference: ref, current: cur, exactLimit: 1000, refine });
       for (const e of exact.features as NumericFeatureReport[]) {
         const b = binned.features.find((f) => f.name === e.name) as NumericFeatureReport;
         const at = `${label}/${e.name}`;
@@ -71,11 +76,19 @@ describe('large-sample path on awkward columns', () => {
         expect(b.counts, `${at} counts`).toEqual(e.counts);
         close(b.psi, e.psi, `${at} psi`);
         const bound = b.ks?.d_error_bound ?? 0;
-        expect(bound, `${at} d bound`).toBeLessThanOrEqual(0.005);
-        expect(b.ks?.d, `${at} d`).toBeLessThanOrEqual((e.ks?.d ?? 0) + 1e-12);
-        expect((e.ks?.d ?? 0) - (b.ks?.d ?? 0), `${at} d within bound`).toBeLessThanOrEqual(bound + 1e-12);
-        const wErr = Math.abs((b.wasserstein ?? 0) - (e.wasserstein ?? 0));
-        expect(wErr, `${at} wasserstein ${b.wasserstein} vs ${e.wasserstein} (bound ${b.wasserstein_error_bound})`).toBeLessThanOrEqual((b.wasserstein_error_bound ?? 0) + 1e-9 * Math.max(1, Math.abs(e.wasserstein ?? 0)));
+        const ed = e.ks?.d ?? 0;
+        expect(b.ks?.d, `${at} d`).toBeLessThanOrEqual(ed + 1e-12);
+        expect(ed - (b.ks?.d ?? 0), `${at} d within bound`).toBeLessThanOrEqual(bound + 1e-12);
+        const ew = e.wasserstein ?? 0;
+        const wBound = b.wasserstein_error_bound ?? 0;
+        const wErr = Math.abs((b.wasserstein ?? 0) - ew);
+        expect(wErr, `${at} wasserstein ${b.wasserstein} vs ${ew} (bound ${wBound})`).toBeLessThanOrEqual(wBound + 1e-9 * Math.max(1, Math.abs(ew)));
+        if (!refine) continue;
+        expect(Math.abs((b.ks?.d ?? 0) - ed), `${at} d`).toBeLessThanOrEqual(1e-6);
+        expect(Math.abs((b.ks?.p_value ?? 0) - (e.ks?.p_value ?? 0)), `${at} p`).toBeLessThanOrEqual(0.005);
+        expect(wErr, `${at} wasserstein relative`).toBeLessThanOrEqual(1e-3 * Math.abs(ew) + 1e-300);
+        // A bound above rounding is within 10x of the error it bounds (the estimate is the middle of what is certain).
+        if (wBound > 1e-12 * Math.abs(ew)) expect(wBound, `${at} wasserstein bound ${wBound} vs error ${wErr}`).toBeLessThanOrEqual(10 * wErr);
       }
     });
   }

@@ -88,12 +88,12 @@ describe('values and types', () => {
     expect(z.missing_ref).toBe(0);
   });
 
-  it('trims spaces around unquoted CSV fields, keeps them in quoted ones', async () => {
-    const ref = file('ws-ref.csv', 'n,c\n 1 ,a\n2 , b\n 3,"  c "\n');
+  it('reads numbers around surrounding spaces, keeps categories exactly as written (RFC 4180)', async () => {
+    const ref = file('ws-ref.csv', 'n,c\n 1 ,a\n2 , b\n" 3","  c "\n');
     const cur = file('ws-cur.csv', 'n,c\n1,a\n4,b\n');
     const r = await both(ref, cur);
     expect(feature<NumericFeatureReport>(r, 'n')).toMatchObject({ type: 'numeric', n_ref: 3 });
-    expect(feature<CategoricalFeatureReport>(r, 'c').categories).toEqual(['  c ', 'a', 'b']);
+    expect(feature<CategoricalFeatureReport>(r, 'c').categories).toEqual(['  c ', ' b', 'a', 'b']);
   });
 
   it('reports columns on one side only under schema and compares the rest', async () => {

@@ -1,7 +1,6 @@
 // A small RFC 4180 reader for test fixtures (quoted fields, doubled quotes,
 // CRLF). The product reads files with the engine; tests read them here to
-// feed the in-memory reference path. Like the engine, it trims spaces and tabs
-// around unquoted fields.
+// feed the in-memory reference path. Nothing is trimmed (docs/statistics.md).
 import { readFileSync } from 'node:fs';
 import type { ColumnTable } from '../../../detectors/report/in-memory.ts';
 
@@ -12,7 +11,7 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   let wasQuoted = false;
   const push = (): void => {
-    row.push(wasQuoted ? field : field.replace(/^[ \t]+|[ \t]+$/g, ''));
+    row.push(field);
     field = '';
     wasQuoted = false;
   };

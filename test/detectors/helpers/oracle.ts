@@ -46,7 +46,11 @@ export function close(actual: unknown, expected: unknown, what: string, rel = 1e
 type Obj = Record<string, unknown>;
 
 /** Every number, type, list and severity of `expected` held to the contract's tolerances. */
-export function expectMatchesOracle(actualReport: unknown, expected: Obj, label: string): void {
+/**
+ * `large`: the large-window path, held to its tolerances (ks.d within 1e-6, Wasserstein within 1e-3 relative and
+ * within its own reported error bound, which must be at most 1e-3 relative itself).
+ */
+export function expectMatchesOracle(actualReport: unknown, expected: Obj, label: string, o: { large?: boolean } = {}): void {
   const actual = actualReport as Obj;
   expect((actual.reference as Obj).rows, `${label} reference.rows`).toBe((expected.reference as Obj).rows);
   expect((actual.current as Obj).rows, `${label} current.rows`).toBe((expected.current as Obj).rows);
@@ -60,7 +64,15 @@ export function expectMatchesOracle(actualReport: unknown, expected: Obj, label:
     expect(f.type, `${at} type`).toBe(ef.type);
     expect(f.n_ref, `${at} n_ref`).toBe(ef.n_ref);
     expect(f.n_cur, `${at} n_cur`).toBe(ef.n_cur);
-    for (const k of ['missing_ref', 'missing_cur', 'psi', 'js', 'wasserstein'] as const) if (k in ef) close(f[k], ef[k], `${at} ${k}`);
+    for (const k of ['missing_ref', 'missing_cur', 'psi', 'js'] as const) if (k in ef) close(f[k], ef[k], `${at} ${k}`);
+    if ('wasserstein' in ef) {
+      close(f.wasserstein, ef.wasserstein, `${at} wasserstein`, o.large ? 1e-3 : 1e-6);
+      if (o.large && typeof ef.wasserstein === 'number' && typeof f.wasserstein === 'number') {
+        const bound = f.wasserstein_error_bound as number;
+        expect(Math.abs(f.wasserstein - ef.wasserstein), `${at} wasserstein within its error bound ${bound}`).toBeLessThanOrEqual(bound + 1e-9 * Math.abs(ef.wasserstein) + 1e-12);
+        expect(bound, `${at} wasserstein error bound`).toBeLessThanOrEqual(1e-3 * Math.abs(ef.wasserstein));
+      }
+    }
     expect(f.severity, `${at} severity`).toBe(ef.severity);
     if ('bin_edges' in ef) {
       const ee = ef.bin_edges as number[] | null;
@@ -77,7 +89,7 @@ export function expectMatchesOracle(actualReport: unknown, expected: Obj, label:
       else {
         const ak = f.ks as Obj;
         expect(ak.method, `${at} ks.method`).toBe(ek.method);
-        close(ak.d, ek.d, `${at} ks.d`, 0, 1e-9);
+        close(ak.d, ek.d, `${at} ks.d`, 0, o.large ? 1e-6 : 1e-9);
         close(ak.p_value, ek.p_value, `${at} ks.p_value`, 0, ek.method === 'exact' ? 1e-6 : 0.005);
       }
     }
