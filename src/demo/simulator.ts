@@ -7,21 +7,10 @@
 //   churn  v7 live and v8 in shadow: v8 scores the same events (same
 //          event_id) and agrees with v7 most of the time.
 // Labels (ground truth) arrive 20-40 s after their prediction.
-import { rng } from './traffic.ts';
+import { rng, type DemoEvent } from './traffic.ts';
 
-export interface SimEvent {
-  event_id: string;
-  ts: number;
-  model: string;
-  model_version: string;
-  features: Record<string, number | string | boolean | null>;
-  prediction: string;
-  confidence: number;
-  probabilities: Record<string, number>;
-  latency_ms: number;
-  error: string | null;
-  tags: Record<string, string>;
-}
+/** The simulator's events have the walkthrough's shape. */
+export type SimEvent = DemoEvent;
 
 export interface SimLabel {
   event_id: string;
