@@ -263,16 +263,22 @@ interface Checked {
   tags: 'ok' | 'convert';
 }
 
-function checkPrediction(v: unknown, limits: EncodeLimits): Rejection | Checked {
-  if (!isPlainObject(v)) return reject('not_an_object', `an event must be a JSON object, not ${kindOf(v)}`);
+/** What predictions and labels share: event_id, model and a ts inside the retention window. */
+function checkIdentity(v: Record<string, unknown>, limits: EncodeLimits): Rejection | { eventId: string; model: string; ts: number } {
   const eventId = requiredString(v, 'event_id', limits);
   if (typeof eventId !== 'string') return eventId;
   const model = requiredString(v, 'model', limits);
   if (typeof model !== 'string') return model;
   const ts = parseTimestamp(v.ts);
   if (typeof ts !== 'number') return ts;
-  const expired = checkRetention(ts, limits);
-  if (expired) return expired;
+  return checkRetention(ts, limits) ?? { eventId, model, ts };
+}
+
+function checkPrediction(v: unknown, limits: EncodeLimits): Rejection | Checked {
+  if (!isPlainObject(v)) return reject('not_an_object', `an event must be a JSON object, not ${kindOf(v)}`);
+  const id = checkIdentity(v, limits);
+  if (isRejectionLike(id)) return id;
+  const { eventId, model, ts } = id;
   const version = optionalString(v, 'model_version', limits);
   if (typeof version !== 'string') return version;
   const features = checkFeatures(v.features, limits);
@@ -384,14 +390,9 @@ function labelFields(label: unknown, limits: EncodeLimits): { fields: string; te
 
 function checkLabel(v: unknown, limits: EncodeLimits): Rejection | { eventId: string; model: string; ts: number; fields: string; text: string } {
   if (!isPlainObject(v)) return reject('not_an_object', `a label must be a JSON object, not ${kindOf(v)}`);
-  const eventId = requiredString(v, 'event_id', limits);
-  if (typeof eventId !== 'string') return eventId;
-  const model = requiredString(v, 'model', limits);
-  if (typeof model !== 'string') return model;
-  const ts = parseTimestamp(v.ts);
-  if (typeof ts !== 'number') return ts;
-  const expired = checkRetention(ts, limits);
-  if (expired) return expired;
+  const id = checkIdentity(v, limits);
+  if (isRejectionLike(id)) return id;
+  const { eventId, model, ts } = id;
   const label = labelFields(v.label, limits);
   if (isRejectionLike(label)) return label;
   return { eventId, model, ts, ...label };
