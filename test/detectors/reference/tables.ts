@@ -6,6 +6,10 @@
 // each path has its own reference reading (reference/values.ts).
 import fc from 'fast-check';
 import { numpyQuantile } from './stats.ts';
+// The seeded PRNG the demo and the gate simulations use (mulberry32).
+import { rng } from '../../../src/demo/traffic.ts';
+
+export { rng };
 
 export type LVal = { t: 'null' } | { t: 'absent' } | { t: 'num'; v: number } | { t: 'str'; s: string } | { t: 'bool'; b: boolean };
 
@@ -32,17 +36,6 @@ export interface Table {
   names: string[];
   ref: LVal[][];
   cur: LVal[][];
-}
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const view = new DataView(new ArrayBuffer(8));
