@@ -115,3 +115,26 @@ export function headersOf(m: KafkaMessage): Record<string, string> {
   }
   return out;
 }
+
+/** The next offset of partition 0 of `topic` (its high watermark). */
+export async function partitionEnd(brokers: string[], topic: string): Promise<number> {
+  const admin = testKafka('offsets-admin', brokers).admin();
+  await admin.connect();
+  try {
+    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The offset `group` has committed on partition 0 of `topic` (-1: none). */
+export async function committedOffset(brokers: string[], group: string, topic: string): Promise<number> {
+  const admin = testKafka('offsets-admin', brokers).admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return Number(t!.partitions.find((p) => p.partition === 0)!.offset);
+  } finally {
+    await admin.disconnect();
+  }
+}

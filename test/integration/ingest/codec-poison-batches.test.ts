@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_HEADERS } from '../../../src/ingest/dlq.ts';
 import { BATCH_HEADER } from '../../../src/kafka/record-batch.ts';
-import { headersOf, kafkaBrokers, kafkaLogDir, kafkaVersion, readTopic, testKafka } from '../../helpers/kafka.ts';
+import { committedOffset, headersOf, kafkaBrokers, kafkaLogDir, kafkaVersion, partitionEnd, readTopic } from '../../helpers/kafka.ts';
 import { consoleProduce, kcatProduce, type Codec, type Line } from '../../helpers/kafka-foreign.ts';
 import { damageBatch, storedBatches } from '../../helpers/kafka-log.ts';
 import { openTestStore } from '../../helpers/store.ts';
@@ -24,28 +24,6 @@ const MAX_MESSAGE_BYTES = 65_536;
 
 const events = (prefix: string, n = 10): Line[] => Array.from({ length: n }, (_, i) => ({ key: `${prefix}-${i}`, value: JSON.stringify(predictionEvent(i, { prefix })) }));
 const ids = (prefix: string, n = 10): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-
-/** The next offset of partition 0 (its high watermark). */
-async function end(brokers: string[], topic: string): Promise<number> {
-  const admin = testKafka('poison-admin', brokers).admin();
-  await admin.connect();
-  try {
-    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function committed(brokers: string[], group: string, topic: string): Promise<number> {
-  const admin = testKafka('poison-admin', brokers).admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return Number(t!.partitions.find((p) => p.partition === 0)!.offset);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe(`undecodable record batches against Kafka ${kafkaVersion()}`, () => {
   let opened: Awaited<ReturnType<typeof openTestStore>>;
@@ -63,9 +41,9 @@ describe(`undecodable record batches against Kafka ${kafkaVersion()}`, () => {
     harness = await startIngest({ store: opened.store, brokers: kafkaBrokers(), topics, group, ingest: { flush_interval: '100ms', max_message_bytes: MAX_MESSAGE_BYTES } });
     const h = harness;
     const brokers = kafkaBrokers();
-    const last = await end(brokers, topics.predictions);
+    const last = await partitionEnd(brokers, topics.predictions);
     try {
-      await eventually('committed past every batch', async () => (await committed(brokers, group, topics.predictions)) === last || `not yet at ${last}`, 60_000);
+      await eventually('committed past every batch', async () => (await committedOffset(brokers, group, topics.predictions)) === last || `not yet at ${last}`, 60_000);
     } catch (e) {
       console.log(h.logs.filter((l) => !l.includes('"level":"info"')).slice(-20).join('\n'));
       throw e;
@@ -89,7 +67,7 @@ describe(`undecodable record batches against Kafka ${kafkaVersion()}`, () => {
     // One 8 MB event of zeros: a few KB as zstd, 128 times ingest.max_message_bytes.
     const bomb = JSON.stringify({ ...predictionEvent(0, { prefix: 'bomb' }), tags: { pad: '0'.repeat(8 * 1024 * 1024) } });
     await kcatProduce(brokers, topics.predictions, 'zstd', [{ key: 'bomb', value: bomb }], { extra: ['-X', 'message.max.bytes=16000000'] });
-    const bombAt = (await end(brokers, topics.predictions)) - 1;
+    const bombAt = (await partitionEnd(brokers, topics.predictions)) - 1;
     await consoleProduce(brokers, topics.predictions, 'zstd', events('after'));
 
     const { h, dead } = await run(topics, `bomb-${Date.now()}`, [...ids('before'), ...ids('after')], 1);
@@ -129,7 +107,7 @@ describe(`undecodable record batches against Kafka ${kafkaVersion()}`, () => {
     ];
     const at = new Map<string, number>();
     for (const p of plan) {
-      at.set(p.prefix, await end(brokers, topics.predictions));
+      at.set(p.prefix, await partitionEnd(brokers, topics.predictions));
       if (p.producer === 'kcat') await kcatProduce(brokers, topics.predictions, p.codec, events(p.prefix));
       else await consoleProduce(brokers, topics.predictions, p.codec, events(p.prefix));
     }

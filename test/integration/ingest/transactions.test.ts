@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaBrokers, kafkaLogDir, kafkaVersion, testKafka } from '../../helpers/kafka.ts';
+import { committedOffset, kafkaBrokers, kafkaLogDir, kafkaVersion, partitionEnd, testKafka } from '../../helpers/kafka.ts';
 import { codecName, storedBatches } from '../../helpers/kafka-log.ts';
 import { hasConfluentKafka, runPython } from '../../helpers/kafka-foreign.ts';
 import { openTestStore } from '../../helpers/store.ts';
@@ -16,27 +16,6 @@ import { createIngestTopics, eventually, type Topics } from './daemon.ts';
 import { startIngest, type Harness } from './harness.ts';
 
 const python = await hasConfluentKafka();
-
-async function partitionEnd(brokers: string[], topic: string): Promise<number> {
-  const admin = testKafka('txn-admin', brokers).admin();
-  await admin.connect();
-  try {
-    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function committedOffset(brokers: string[], group: string, topic: string): Promise<number> {
-  const admin = testKafka('txn-admin', brokers).admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return Number(t!.partitions.find((p) => p.partition === 0)!.offset);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe(`transactional producers against Kafka ${kafkaVersion()}`, () => {
   let opened: Awaited<ReturnType<typeof openTestStore>>;
