@@ -127,19 +127,10 @@ export class Simulator {
     const p = clamp(isFraud ? 0.5 + sharp + 0.08 * n() : 0.5 - sharp + 0.08 * n(), 0.01, 0.99);
     const event_id = `${this.#o.runId}-f${this.#seq++}`;
     if (this.#r() < 0.9) this.#label(event_id, 'fraud', isFraud ? 'fraud' : 'ok', ts);
-    return {
-      event_id,
-      ts,
-      model: 'fraud',
-      model_version: version,
-      features: f,
-      prediction: p > 0.5 ? 'fraud' : 'ok',
-      confidence: round(Math.max(p, 1 - p), 3),
-      probabilities: { fraud: round(p, 3), ok: round(1 - p, 3) },
-      latency_ms: round(Math.abs(12 + 4 * n() + (bad ? 14 * this.#r() : 0)), 1),
-      error: this.#r() < (bad ? 0.08 : 0.004) ? 'timeout' : null,
-      tags: { region: this.#r() < 0.5 ? 'eu' : 'us', deployment: canary ? 'canary' : 'stable' },
-    };
+    const latency = Math.abs(12 + 4 * n() + (bad ? 14 * this.#r() : 0));
+    const error = this.#r() < (bad ? 0.08 : 0.004) ? 'timeout' : null;
+    const tags = { region: this.#r() < 0.5 ? 'eu' : 'us', deployment: canary ? 'canary' : 'stable' };
+    return binaryEvent({ event_id, ts, model: 'fraud', version, features: f, classes: ['fraud', 'ok'], p, latency, error, tags });
   }
 
   /** One churn event, scored by v7 (live) and by v8 (shadow) under the same event_id. */
@@ -159,19 +150,48 @@ export class Simulator {
     const churned = this.#r() < score;
     const event_id = `${this.#o.runId}-c${this.#seq++}`;
     if (this.#r() < 0.9) this.#label(event_id, 'churn', churned ? 'churn' : 'stay', ts);
-    const out = (version: string, p: number, latency: number): SimEvent => ({
-      event_id,
-      ts,
-      model: 'churn',
-      model_version: version,
-      features: f,
-      prediction: p > 0.5 ? 'churn' : 'stay',
-      confidence: round(Math.max(p, 1 - p), 3),
-      probabilities: { churn: round(p, 3), stay: round(1 - p, 3) },
-      latency_ms: round(latency, 1),
-      error: this.#r() < 0.003 ? 'timeout' : null,
-      tags: { region: f.region as string, deployment: version === 'v8' ? 'shadow' : 'stable' },
-    });
+    const out = (version: string, p: number, latency: number): SimEvent =>
+      binaryEvent({
+        event_id,
+        ts,
+        model: 'churn',
+        version,
+        features: f,
+        classes: ['churn', 'stay'],
+        p,
+        latency,
+        error: this.#r() < 0.003 ? 'timeout' : null,
+        tags: { region: f.region as string, deployment: version === 'v8' ? 'shadow' : 'stable' },
+      });
     return [out('v7', score, Math.abs(30 + 6 * n())), out('v8', clamp(score + 0.06 * n(), 0.01, 0.99), Math.abs(22 + 5 * n()))];
   }
+}
+
+/** A binary classifier's event: `p` is the probability of the first class. */
+function binaryEvent(e: {
+  event_id: string;
+  ts: number;
+  model: string;
+  version: string;
+  features: SimEvent['features'];
+  classes: readonly [string, string];
+  p: number;
+  latency: number;
+  error: string | null;
+  tags: Record<string, string>;
+}): SimEvent {
+  const [yes, no] = e.classes;
+  return {
+    event_id: e.event_id,
+    ts: e.ts,
+    model: e.model,
+    model_version: e.version,
+    features: e.features,
+    prediction: e.p > 0.5 ? yes : no,
+    confidence: round(Math.max(e.p, 1 - e.p), 3),
+    probabilities: { [yes]: round(e.p, 3), [no]: round(1 - e.p, 3) },
+    latency_ms: round(e.latency, 1),
+    error: e.error,
+    tags: e.tags,
+  };
 }
