@@ -29,6 +29,7 @@ export const SQL_INTERNAL_TABLES: Readonly<Record<string, string>> = {
   schema_migrations: 'bookkeeping of applied migrations',
   scheduler_leases: 'leader election between replicas (before instance_leases)',
   instance_leases: 'which instance owns each role (scheduler, outbox, metrics), with fencing tokens',
+  ingest_intents: 'Kafka inserts in flight, announced for a partition\'s next owner (several instances)',
   feature_values_mv: 'materialized view: its rows are read from feature_values',
   label_arrivals_mv: 'materialized view: its rows are read from label_arrivals',
   version_lifetimes_mv: 'materialized view: its rows are read from version_lifetimes',

@@ -19,7 +19,7 @@ import type { Logger } from '../core/log/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import { retry } from '../core/util/backoff.ts';
 import type { EventDedup } from './dedup.ts';
-import { INSERT_SETTINGS, type TableName } from './encode.ts';
+import { INSERT_SETTINGS, kafkaTailPrefix, type TableName } from './encode.ts';
 import { keyAt, KeyTable } from './key-table.ts';
 import type { IngestMetrics } from './metrics.ts';
 
@@ -74,6 +74,36 @@ export interface BufferOptions {
   dedup?: EventDedup;
 }
 
+export interface KafkaPartitionRef {
+  topic: string;
+  partition: number;
+  /** Assignment epoch the rows were read in. */
+  epoch: number;
+}
+
+/**
+ * Decides before each insert attempt of Kafka rows which partitions' rows
+ * may be stored by it (several daemons on one store: kafka-insert-guard.ts).
+ */
+export interface KafkaInsertGuard {
+  begin(refs: readonly KafkaPartitionRef[]): Promise<GuardTicket>;
+}
+
+export interface GuardTicket {
+  /** partitionKey(topic, partition, epoch) of the partitions whose rows this attempt may send. */
+  owned: ReadonlySet<string>;
+  /** 'stored' or 'failed' (the server answered): nothing of the attempt lands later. 'unknown': it might. */
+  settle(outcome: 'stored' | 'failed' | 'unknown'): Promise<void>;
+}
+
+export const partitionKey = (topic: string, partition: number, epoch: number): string => `${topic}\u0000${partition}\u0000${epoch}`;
+
+/** The Kafka rows of one insert, selectable by partition. */
+interface GuardedRows {
+  refs: KafkaPartitionRef[];
+  select(owned: ReadonlySet<string>): { body: Buffer; rows: number };
+}
+
 type StoredListener = (chunks: readonly Chunk[]) => void;
 type RejectedListener = (table: TableName, line: string, error: unknown) => Promise<void>;
 
@@ -108,6 +138,7 @@ export class IngestBuffer implements Component {
   readonly #storedListeners: StoredListener[] = [];
   readonly #spaceListeners: Array<() => void> = [];
   #rejectedListener: RejectedListener | null = null;
+  #guard: KafkaInsertGuard | null = null;
   #failingSince: number | null = null;
   #lastError = '';
 
@@ -128,6 +159,11 @@ export class IngestBuffer implements Component {
   /** Where rows ClickHouse refuses go (the dead-letter topic). */
   onRejectedRow(fn: RejectedListener): void {
     this.#rejectedListener = fn;
+  }
+
+  /** Check every insert attempt of Kafka rows with this guard (several daemons on one store). */
+  guardKafkaInserts(guard: KafkaInsertGuard): void {
+    this.#guard = guard;
   }
 
   get accepting(): boolean {
@@ -311,8 +347,9 @@ export class IngestBuffer implements Component {
           if (checked.length > 0) parts = parts.filter((c) => !c.dedup);
           const body = parts.length === 1 ? parts[0]!.body : Buffer.concat(parts.map((c) => c.body));
           const n = parts.reduce((s, c) => s + c.rows, 0);
-          await this.#insert(table, body, n, randomUUID());
-          this.#o.metrics.stored.inc({ source, table }, n);
+          const guarded = source === 'kafka' && this.#guard ? guardedChunks(parts) : undefined;
+          const stored = await this.#insert(table, body, n, randomUUID(), guarded);
+          this.#o.metrics.stored.inc({ source, table }, stored);
         }
       }
     } catch (e) {
@@ -411,20 +448,25 @@ export class IngestBuffer implements Component {
     this.#o.metrics.stored.inc({ source: 'http', table }, rows);
   }
 
-  /** Insert with capped backoff until it succeeds or shutdown gives up; bisect batches ClickHouse refuses. */
-  async #insert(table: TableName, body: Buffer, rows: number, token: string): Promise<void> {
+  /**
+   * Insert with capped backoff until it succeeds or shutdown gives up; bisect
+   * batches ClickHouse refuses. Returns the rows sent (fewer than `rows` when
+   * the guard held back partitions this member no longer owns).
+   */
+  async #insert(table: TableName, body: Buffer, rows: number, token: string, guarded?: GuardedRows): Promise<number> {
     const { metrics, logger } = this.#o;
     const t0 = performance.now();
     logger.debug('inserting batch', { table, rows, bytes: body.length });
+    // The same token on every retry: an attempt that reached the engine but
+    // failed to answer is not stored twice.
+    const send = (b: Buffer) => this.#o.store().insertRaw(table, 'JSONEachRow', b, { dedupToken: token, settings: INSERT_SETTINGS });
+    let sent = rows;
     try {
       await retry(
-        () =>
-          this.#o.store().insertRaw(table, 'JSONEachRow', body, {
-            // The same token on every retry: an attempt that reached the
-            // engine but failed to answer is not stored twice.
-            dedupToken: token,
-            settings: INSERT_SETTINGS,
-          }),
+        async () => {
+          if (!guarded || !this.#guard) return send(body);
+          sent = await this.#attemptGuarded(this.#guard, guarded, send);
+        },
         {
           baseMs: this.#o.insertRetryBaseMs ?? 200,
           maxMs: this.#o.insertRetryMaxMs,
@@ -442,8 +484,7 @@ export class IngestBuffer implements Component {
       if (!isDataError(e) || this.#abort.signal.aborted) throw e;
       metrics.insertFailures.inc({ table });
       logger.error('ClickHouse refused a batch, isolating the rows it refuses', { table, rows, error: describeError(e).slice(0, 300), code: 'DW_INGEST_STORE_REJECTED' });
-      await this.#bisect(table, body, token, e);
-      return;
+      return this.#bisect(table, body, token, e, guarded?.refs);
     }
     if (this.#failingSince !== null) logger.info('inserts succeed again', { table, failed_for_ms: Date.now() - this.#failingSince });
     this.#failingSince = null;
@@ -452,19 +493,71 @@ export class IngestBuffer implements Component {
     metrics.insertDuration.observe({ table }, seconds);
     metrics.batchRows.observe({ table }, rows);
     metrics.batchBytes.observe({ table }, body.length);
+    return sent;
   }
 
-  async #bisect(table: TableName, body: Buffer, token: string, error: unknown): Promise<void> {
+  /** One attempt under the guard: announce, send the rows of partitions still owned, report the outcome. */
+  async #attemptGuarded(guard: KafkaInsertGuard, guarded: GuardedRows, send: (b: Buffer) => Promise<void>): Promise<number> {
+    const ticket = await guard.begin(guarded.refs);
+    const { body, rows } = guarded.select(ticket.owned);
+    if (rows === 0) {
+      await ticket.settle('failed');
+      return 0;
+    }
+    // Closing the announcement does not hold up the next insert (it logs its own failures).
+    try {
+      await send(body);
+    } catch (e) {
+      // An answer from the server (an exception with its code) means nothing was stored.
+      void ticket.settle(/\bCode: \d+/.test(describeError(e)) ? 'failed' : 'unknown');
+      throw e;
+    }
+    void ticket.settle('stored');
+    return rows;
+  }
+
+  async #bisect(table: TableName, body: Buffer, token: string, error: unknown, refs?: KafkaPartitionRef[]): Promise<number> {
     const lines = body.toString('utf8').split('\n').filter((l) => l.length > 0);
     if (lines.length <= 1) {
       const line = lines[0] ?? '';
       await this.#rejectedListener?.(table, line, error).catch((e: unknown) => this.#o.logger.error('could not report a refused row', { error: describeError(e) }));
       if (!this.#rejectedListener) this.#o.logger.error('ClickHouse refused a row; dropped', { table, row: line.slice(0, 300), code: 'DW_INGEST_STORE_REJECTED' });
-      return;
+      return 0;
     }
     const mid = lines.length >> 1;
+    let sent = 0;
     for (const [i, half] of [lines.slice(0, mid), lines.slice(mid)].entries()) {
-      await this.#insert(table, Buffer.from(half.join('\n') + '\n'), half.length, `${token}-${i}`);
+      sent += await this.#insert(table, Buffer.from(half.join('\n') + '\n'), half.length, `${token}-${i}`, refs ? guardedLines(refs, half) : undefined);
     }
+    return sent;
   }
+}
+
+/** Kafka chunks of one insert, selectable by (partition, epoch). */
+function guardedChunks(parts: readonly Chunk[]): GuardedRows {
+  const refs = new Map<string, KafkaPartitionRef>();
+  for (const c of parts) {
+    const k = c.kafka;
+    if (k) refs.set(partitionKey(k.topic, k.partition, k.epoch), { topic: k.topic, partition: k.partition, epoch: k.epoch });
+  }
+  return {
+    refs: [...refs.values()],
+    select(owned) {
+      const kept = parts.filter((c) => c.kafka && owned.has(partitionKey(c.kafka.topic, c.kafka.partition, c.kafka.epoch)));
+      const body = kept.length === parts.length && parts.length === 1 ? parts[0]!.body : Buffer.concat(kept.map((c) => c.body));
+      return { body, rows: kept.reduce((n, c) => n + c.rows, 0) };
+    },
+  };
+}
+
+/** Lines of a bisected Kafka insert, selectable by partition (each line ends with its Kafka position). */
+function guardedLines(refs: KafkaPartitionRef[], lines: string[]): GuardedRows {
+  return {
+    refs,
+    select(owned) {
+      const prefixes = refs.filter((r) => owned.has(partitionKey(r.topic, r.partition, r.epoch))).map((r) => kafkaTailPrefix(r.topic, r.partition));
+      const kept = lines.filter((l) => prefixes.some((p) => l.includes(p)));
+      return { body: Buffer.from(kept.length ? kept.join('\n') + '\n' : ''), rows: kept.length };
+    },
+  };
 }

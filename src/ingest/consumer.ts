@@ -37,6 +37,9 @@ import { decodePayload } from './decode.ts';
 import type { DeadLetter, DeadLetterSink } from './dlq.ts';
 import { encoderFor, kafkaTail, kafkaTailPrefix, passthroughSuffix, type EncodeLimits, type TableName } from './encode.ts';
 import { ResumeFence } from './fence.ts';
+import { GroupMembership } from './group-membership.ts';
+import { InsertIntents } from './insert-intents.ts';
+import { KafkaOwnershipGuard } from './kafka-insert-guard.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { isRejection, reject } from './reasons.ts';
 
@@ -49,6 +52,12 @@ export interface ConsumerOptions {
   deadLetters: DeadLetterSink;
   metrics: IngestMetrics;
   logger: Logger;
+  /**
+   * Several daemons share the store (a ClickHouse server): announce every
+   * insert of Kafka rows and wait for the previous owner's before fencing a
+   * new partition (insert-intents.ts). `holder` names this instance.
+   */
+  shared?: { holder: string };
 }
 
 type State = 'idle' | 'connecting' | 'joined' | 'restarting' | 'stopping' | 'stopped';
@@ -84,6 +93,8 @@ export class IngestConsumer implements Component {
   #supervisor: Promise<void> | null = null;
   readonly #stopAbort = new AbortController();
   readonly #backoff: RestartBackoff;
+  readonly #membership: GroupMembership;
+  #intents: InsertIntents | null = null;
 
   constructor(opts: ConsumerOptions) {
     this.#o = opts;
@@ -96,6 +107,7 @@ export class IngestConsumer implements Component {
       maxMs: parseDuration(kc.restart_backoff_max),
       healthyAfterMs: parseDuration(kc.restart_healthy_after),
     });
+    this.#membership = new GroupMembership(Math.min(parseDuration(kc.session_timeout), parseDuration(kc.rebalance_timeout)) / 2);
     const t = opts.kafkaConfig.topics;
     this.#tableOf = new Map<string, TableName>([
       [t.predictions, 'predictions'],
@@ -116,6 +128,12 @@ export class IngestConsumer implements Component {
     buffer.onStored((chunks) => this.#commitStored(chunks));
     buffer.onSpace(() => this.#resume());
     buffer.onRejectedRow((table, line, error) => this.#deadLetterRefusedRow(table, line, error));
+    if (this.#o.shared) {
+      // An announcement outlives a dead member by at most a session timeout:
+      // no longer than the group takes to notice the death anyway.
+      this.#intents = new InsertIntents(this.#o.store, this.#o.shared.holder, parseDuration(this.#o.kafkaConfig.session_timeout), this.#o.logger);
+      buffer.guardKafkaInserts(new KafkaOwnershipGuard(this.#intents, this.#membership, this.#o.logger, this.#stopAbort.signal));
+    }
     // Kafka being away must not hold up the daemon: the HTTP ingest path and
     // /readyz work meanwhile, and the supervisor keeps trying.
     this.#supervisor = this.#supervise();
@@ -161,6 +179,8 @@ export class IngestConsumer implements Component {
     await Promise.race([this.#supervisor ?? Promise.resolve(), untilDeadline]);
     await this.#o.deadLetters.stop();
     this.#consumer = null;
+    this.#membership.unsettled();
+    this.#membership.useHeartbeat(null);
     this.#state = 'stopped';
   }
 
@@ -193,6 +213,8 @@ export class IngestConsumer implements Component {
         logger.warn('Kafka consumer failed, recreating it', { attempt: this.#backoff.failures, retry_in_ms: delay, error: this.#lastError, code: 'DW_INGEST_CONSUMER_FAILED' });
         const old = this.#consumer;
         this.#consumer = null;
+        this.#membership.unsettled();
+        this.#membership.useHeartbeat(null);
         this.#paused = false;
         this.#o.metrics.paused.set(0);
         await old?.disconnect().catch(() => undefined);
@@ -221,7 +243,9 @@ export class IngestConsumer implements Component {
       retry: { retries: 10, maxRetryTime: parseDuration(kc.connect_retry_max), restartOnFailure: async () => false },
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onGroupJoin(consumer, e.payload.memberAssignment, e.payload.duration));
+    consumer.on(consumer.events.HEARTBEAT, () => this.#membership.heartbeatSucceeded());
     consumer.on(consumer.events.CRASH, (e) => {
+      this.#membership.unsettled();
       this.#lastError = describeError(e.payload.error).slice(0, 300);
       crashed(e.payload.error);
     });
@@ -232,6 +256,7 @@ export class IngestConsumer implements Component {
       if (e.payload.batchSize === 0) this.#passFiltered(e.payload.topic, e.payload.partition, e.payload.lastOffset);
     });
     consumer.on(consumer.events.REBALANCING, () => {
+      this.#membership.unsettled();
       logger.info('consumer group rebalancing', { group: kc.group_id });
     });
     return consumer;
@@ -259,6 +284,7 @@ export class IngestConsumer implements Component {
       }
     }
     this.#partitions = next;
+    this.#membership.joined(this.#epoch);
     this.#assignedCount = count;
     this.#state = 'joined';
     this.#lastError = '';
@@ -277,11 +303,30 @@ export class IngestConsumer implements Component {
     if (st.epoch !== this.#epoch) {
       // Our own insert in flight may hold rows of this partition: let it land
       // before asking the store what is there.
-      await this.#o.buffer.settled();
+      await this.#settled(heartbeat);
+      // Another member's insert of this partition may still be in flight.
+      if (this.#intents) {
+        await this.#intents.waitClear(topic, partition, { signal: this.#stopAbort.signal, heartbeat, lookup: (fn) => this.#storeRetry(heartbeat, fn) });
+      }
       st.fence = await this.#storeRetry(heartbeat, () => ResumeFence.open(this.#o.store, table, topic, partition, firstOffset, this.#o.logger));
       st.epoch = this.#epoch;
     }
     return st;
+  }
+
+  /**
+   * Wait for the insert in flight, heartbeating: with several daemons that
+   * insert may be held until the group confirms this membership, which needs
+   * this batch to return when the group rebalances (the heartbeat throws then).
+   */
+  async #settled(heartbeat: () => Promise<void>): Promise<void> {
+    const settled = this.#o.buffer.settled();
+    let done = false;
+    void settled.then(() => (done = true));
+    while (!done) {
+      await Promise.race([settled, sleep(200)]);
+      if (!done) await heartbeat();
+    }
   }
 
   /** A store lookup on the consume path: retried with capped backoff (the store may be away), heartbeating meanwhile. */
@@ -299,6 +344,7 @@ export class IngestConsumer implements Component {
 
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat } = payload;
+    this.#membership.useHeartbeat(heartbeat);
     if (this.#state === 'stopping' || batch.messages.length === 0) return;
     const table = this.#tableOf.get(batch.topic);
     if (!table) return;

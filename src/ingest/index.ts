@@ -16,6 +16,7 @@ import type { Store } from '../core/store/store.ts';
 import { parseDuration } from '../core/util/duration.ts';
 import { DEFAULT_ARROW_LIMITS } from './arrow-ipc.ts';
 import { IngestBuffer } from './buffer.ts';
+import { defaultHolder } from '../instances/lease-role.ts';
 import { IngestConsumer } from './consumer.ts';
 import { KafkaDeadLetters, type DeadLetterSink } from './dlq.ts';
 import { addIngestRoutes } from './http.ts';
@@ -44,7 +45,7 @@ export interface Ingest {
   components: Component[];
 }
 
-export function createIngest(config: Pick<Config, 'kafka' | 'ingest' | 'data_dir' | 'clickhouse'>, deps: IngestDeps): Ingest {
+export function createIngest(config: Pick<Config, 'kafka' | 'ingest' | 'data_dir' | 'clickhouse' | 'instances'>, deps: IngestDeps): Ingest {
   const ic = config.ingest;
   const metrics = createIngestMetrics(deps.registry);
   const logger = deps.logger.child({ component: 'ingest' });
@@ -107,6 +108,7 @@ export function createIngest(config: Pick<Config, 'kafka' | 'ingest' | 'data_dir
         new KafkaDeadLetters(deps.kafka, config.kafka.topics.dead_letter, logger, metrics, parseDuration(config.kafka.connect_retry_max), config.kafka.dead_letter_compression),
       metrics,
       logger,
+      shared: config.clickhouse.url !== undefined ? { holder: config.instances.name ?? defaultHolder() } : undefined,
     });
   }
   return { buffer, http, consumer, metrics, components: consumer ? [http, buffer, consumer] : [http, buffer] };

@@ -3,6 +3,7 @@
 //
 //   node --import tsx test/clickhouse-server/main.ts --data <dir> [--port <n>] [--host 127.0.0.1]
 //        [--user <name> --password <pw>] [--setting name=value ...] [--verbose] [--exit-with-stdin]
+//        [--insert-delay-ms <n>]
 //
 // Prints `clickhouse-test-server listening on http://HOST:PORT (...)` on
 // stdout once it answers; SIGTERM or SIGINT let running queries finish,
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     'exit-with-stdin': { type: 'boolean', default: false },
     /** A setting of the default profile (repeatable), e.g. to act as an older server's defaults. */
     setting: { type: 'string', multiple: true, default: [] },
+    /** Hold every INSERT this long after its data arrived (a loaded server). */
+    'insert-delay-ms': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -49,6 +52,7 @@ const server = await startServer({
   users: { [values.user ?? 'default']: values.password ?? '' },
   profile,
   verbose: values.verbose,
+  insertDelayMs: Number(values['insert-delay-ms']),
 });
 process.stdout.write(`clickhouse-test-server listening on ${server.url} (engine ${server.engine.version}, data ${dataDir}, pid ${process.pid})\n`);
 

@@ -31,6 +31,8 @@ export interface StartOptions {
   settings?: Record<string, string | number>;
   /** Log every request to the server's output. */
   verbose?: boolean;
+  /** Hold every INSERT this long after its data arrived (a loaded server). */
+  insertDelayMs?: number;
   timeoutMs?: number;
 }
 
@@ -42,6 +44,7 @@ export async function startClickHouseServer(opts: StartOptions = {}): Promise<Cl
   if (opts.user !== undefined) args.push('--user', opts.user, '--password', opts.password ?? '');
   for (const [k, v] of Object.entries(opts.settings ?? {})) args.push('--setting', `${k}=${v}`);
   if (opts.verbose) args.push('--verbose');
+  if (opts.insertDelayMs) args.push('--insert-delay-ms', String(opts.insertDelayMs));
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

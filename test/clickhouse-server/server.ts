@@ -22,6 +22,12 @@ export interface ServerOptions {
   /** One line per request (method, query id, status, ms, the SQL's start). */
   verbose?: boolean;
   log?: (line: string) => void;
+  /**
+   * Hold every INSERT this long between receiving its data and writing it:
+   * a loaded server, whose inserts are still in flight when their client
+   * has moved on (or died).
+   */
+  insertDelayMs?: number;
 }
 
 export interface RunningServer {
@@ -125,6 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (running.has(queryId)) throw new ServerError('QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING', `Query with id = ${queryId} is already running`);
       running.add(queryId);
       claimed = true;
+      if (opts.insertDelayMs && /^\s*INSERT\b/i.test(parsed.engine.sql)) await new Promise((r) => setTimeout(r, opts.insertDelayMs));
       const result = await engine.run(parsed.engine);
       send(
         res,

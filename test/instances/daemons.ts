@@ -7,7 +7,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { stringify } from 'yaml';
 import { tempDir } from '../../testkit/tmp.ts';
 import { spawnCli, type Spawned } from '../helpers/cli.ts';
-import { startClickHouseServer, type ClickHouseServerProcess } from '../clickhouse-server/process.ts';
+import { startClickHouseServer, type ClickHouseServerProcess, type StartOptions } from '../clickhouse-server/process.ts';
 
 export interface Daemon {
   name: string;
@@ -29,8 +29,8 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(database: string, base: (name: string) => Record<string, unknown>): Promise<Cluster> {
-  const srv = await startClickHouseServer();
+export async function startCluster(database: string, base: (name: string) => Record<string, unknown>, server: StartOptions = {}): Promise<Cluster> {
+  const srv = await startClickHouseServer(server);
   const dir = tempDir('dw-instances-');
   const direct = createClient({ url: srv.url, database });
   const daemons: Daemon[] = [];
@@ -55,7 +55,7 @@ export async function startCluster(database: string, base: (name: string) => Rec
         ...extra,
       };
       writeFileSync(path, stringify(config));
-      const spawned = spawnCli(['start', '--config', path]);
+      const spawned = spawnCli(['start', '--config', path], { env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' } });
       const deadline = Date.now() + 90_000;
       let port: number | undefined;
       while (port === undefined || !spawned.output().includes('"msg":"daemon running"')) {
