@@ -25,7 +25,7 @@ const { values } = parseArgs({
     'exit-with-stdin': { type: 'boolean', default: false },
     /** A setting of the default profile (repeatable), e.g. to act as an older server's defaults. */
     setting: { type: 'string', multiple: true, default: [] },
-    /** Hold every INSERT this long after its data arrived (a loaded server). */
+    /** Hold every INSERT that carries data this long after it arrived (a loaded server). */
     'insert-delay-ms': { type: 'string', default: '0' },
   },
   strict: true,

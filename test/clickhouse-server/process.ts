@@ -31,7 +31,7 @@ export interface StartOptions {
   settings?: Record<string, string | number>;
   /** Log every request to the server's output. */
   verbose?: boolean;
-  /** Hold every INSERT this long after its data arrived (a loaded server). */
+  /** Hold every INSERT that carries data this long after it arrived (a loaded server). */
   insertDelayMs?: number;
   timeoutMs?: number;
 }

@@ -23,9 +23,9 @@ export interface ServerOptions {
   verbose?: boolean;
   log?: (line: string) => void;
   /**
-   * Hold every INSERT this long between receiving its data and writing it:
-   * a loaded server, whose inserts are still in flight when their client
-   * has moved on (or died).
+   * Hold every INSERT that carries data (not INSERT ... SELECT) this long
+   * between receiving its data and writing it: a loaded server, whose inserts
+   * are still in flight when their client has moved on (or died).
    */
   insertDelayMs?: number;
 }
@@ -131,7 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (running.has(queryId)) throw new ServerError('QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING', `Query with id = ${queryId} is already running`);
       running.add(queryId);
       claimed = true;
-      if (opts.insertDelayMs && /^\s*INSERT\b/i.test(parsed.engine.sql)) await new Promise((r) => setTimeout(r, opts.insertDelayMs));
+      if (opts.insertDelayMs && parsed.engine.data !== undefined) await new Promise((r) => setTimeout(r, opts.insertDelayMs));
       const result = await engine.run(parsed.engine);
       send(
         res,

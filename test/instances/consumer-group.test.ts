@@ -2,7 +2,7 @@
 // daemons in one Kafka consumer group share the partitions of a prediction
 // topic and one test ClickHouse server, while members join, are killed with
 // SIGKILL and stop gracefully in the middle of a 1M-event ingest. The server
-// holds every INSERT for a while after its data arrived (a loaded server), so
+// holds every INSERT for 1.5 s after its data arrived (a loaded server), so
 // rebalances land while a member's insert is still in flight, including the
 // inserts of members that were just killed. At the end every produced event
 // is stored exactly once.
@@ -13,7 +13,8 @@ import { startCluster, type Cluster, type Daemon } from './daemons.ts';
 
 const TOTAL = Number(process.env.DW_GROUP_TEST_EVENTS ?? 1_000_000);
 const PARTITIONS = 6;
-const INSERT_DELAY_MS = 400;
+/** Long enough that a rebalance caused by a join usually completes while the old owner's insert is still held. */
+const INSERT_DELAY_MS = 1_500;
 const brokers = kafkaBrokers();
 const topic = uniqueTopic('dw-group-preds');
 const labels = uniqueTopic('dw-group-labels');
@@ -37,7 +38,7 @@ beforeAll(async () => {
         rebalance_timeout: '20s',
         connect_retry_max: '2s',
       },
-      ingest: { flush_interval: '100ms', batch_rows: 20_000 },
+      ingest: { flush_interval: '100ms' },
     }),
     { insertDelayMs: INSERT_DELAY_MS },
   );
@@ -90,13 +91,15 @@ describe('consumer group scale-out: members join, die and leave during a 1M-even
     members.b = await cluster.start('b');
     // Each step waits for ingest to move on, then changes the membership.
     const steps: Array<[number, string, () => Promise<void>]> = [
-      [0.1, 'start c', async () => void (members.c = await cluster.start('c'))],
-      [0.25, 'kill -9 b', async () => void members.b!.spawned.child.kill('SIGKILL')],
-      [0.4, 'start d', async () => void (members.d = await cluster.start('d'))],
-      [0.55, 'kill -9 c', async () => void members.c!.spawned.child.kill('SIGKILL')],
-      [0.7, 'SIGTERM a', async () => void members.a!.spawned.child.kill('SIGTERM')],
-      [0.8, 'start e', async () => void (members.e = await cluster.start('e'))],
-      [0.9, 'kill -9 d', async () => void members.d!.spawned.child.kill('SIGKILL')],
+      [0.05, 'start c', async () => void (members.c = await cluster.start('c'))],
+      [0.15, 'kill -9 b', async () => void members.b!.spawned.child.kill('SIGKILL')],
+      [0.25, 'start d', async () => void (members.d = await cluster.start('d'))],
+      [0.35, 'start e', async () => void (members.e = await cluster.start('e'))],
+      [0.45, 'kill -9 c', async () => void members.c!.spawned.child.kill('SIGKILL')],
+      [0.55, 'SIGTERM a', async () => void members.a!.spawned.child.kill('SIGTERM')],
+      [0.65, 'start f', async () => void (members.f = await cluster.start('f'))],
+      [0.75, 'kill -9 d', async () => void members.d!.spawned.child.kill('SIGKILL')],
+      [0.85, 'start g', async () => void (members.g = await cluster.start('g'))],
     ];
     // The README's "who is inserting what" query, as written, during the ingest.
     const inFlightSql = block('sql', 'Ingestion across a rebalance').text;
