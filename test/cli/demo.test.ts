@@ -34,25 +34,30 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
 }
 
 describe('driftwatch demo', () => {
-  it('--exit: detects the canary, alerts, and the rollback webhook arrives with a verified signature', async () => {
+  it('--exit: detects the canary, alerts, and the rollback webhook arrives with a verified signature, again on a second run in the same directory', async () => {
     const dir = tempDir();
     try {
-      const r = await runCli(['demo', '--exit', '--port', '0', '--data-dir', dir.path], { timeoutMs: 420_000, env: { KAFKA_BROKERS: '' } });
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
-      expect(r.stdout).toMatch(/input-drift\s+6\s+0\s+\d+/);
-      expect(r.stdout).toMatch(/ALERT FIRING feature-drift \[critical\] fraud\/v2: psi\(amount\)/);
-      expect(r.stdout).toMatch(/ALERT FIRING feature-drift \[critical\] fraud\/v2: psi\(country\)/);
-      expect(r.stdout).toMatch(/ALERT FIRING canary-degraded \[critical\] fraud\/v2: (error_rate_delta|confidence_mean_drop|latency_p95_ratio)/);
-      expect(r.stdout).not.toMatch(/ALERT FIRING feature-drift .* fraud\/v1/);
-      expect(r.stdout).toMatch(/ROLLBACK webhook msg_[0-9a-f]+: fraud v2 -> v1 \(rule canary-degraded/);
-      expect(r.stdout).toContain('signature verified');
-      expect(r.stdout).not.toContain('NOT verified');
-      expect(r.stdout).toContain('demo finished.');
+      // The second run must tell the same story: nothing of the first (firing
+      // alerts, the rollback's cooldown) carries over.
+      for (const run of [1, 2]) {
+        const r = await runCli(['demo', '--exit', '--port', '0', '--data-dir', dir.path], { timeoutMs: 420_000, env: { KAFKA_BROKERS: '' } });
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        if (run === 2) expect(r.stdout).toContain('cleared what an earlier demo run left in');
+        expect(r.stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+        expect(r.stdout).toMatch(/input-drift\s+6\s+0\s+\d+/);
+        expect(r.stdout).toMatch(/ALERT FIRING feature-drift \[critical\] fraud\/v2: psi\(amount\)/);
+        expect(r.stdout).toMatch(/ALERT FIRING feature-drift \[critical\] fraud\/v2: psi\(country\)/);
+        expect(r.stdout).toMatch(/ALERT FIRING canary-degraded \[critical\] fraud\/v2: (error_rate_delta|confidence_mean_drop|latency_p95_ratio)/);
+        expect(r.stdout).not.toMatch(/ALERT FIRING feature-drift .* fraud\/v1/);
+        expect(r.stdout).toMatch(/ROLLBACK webhook msg_[0-9a-f]+: fraud v2 -> v1 \(rule canary-degraded/);
+        expect(r.stdout).toContain('signature verified');
+        expect(r.stdout).not.toContain('NOT verified');
+        expect(r.stdout).toContain('demo finished.');
+      }
     } finally {
       dir.remove();
     }
-  }, 450_000);
+  }, 900_000);
 
   it('live: traffic through its own Kafka broker; SIGINT stops everything and leaves no process behind', async () => {
     const dir = tempDir();

@@ -16,6 +16,7 @@ import { describeError } from '../../core/errors.ts';
 import { findRunningDaemon } from '../../lifecycle/daemon-file.ts';
 import { javaAvailable, startLocalBroker, type LocalBroker } from '../../demo/broker.ts';
 import { demoConfig, DEMO_SECRET_ENV } from '../../demo/config.ts';
+import { prepareDemoDir } from '../../demo/data-dir.ts';
 import { httpFeed, kafkaFeed, type Feed } from '../../demo/feed.ts';
 import { actionLines, alertLines } from '../../demo/print.ts';
 import { startDemoReceiver, type DemoReceiver } from '../../demo/receiver.ts';
@@ -27,6 +28,7 @@ interface DemoOptions extends GlobalOptions {
   port: number;
   dataDir: string;
   exit: boolean;
+  keepData: boolean;
   driftAfter: number;
   kafka: boolean;
 }
@@ -52,6 +54,7 @@ export function registerDemo(program: Command): void {
       .option('--data-dir <dir>', 'data directory', './data/demo')
       .option('--drift-after <seconds>', 'when the canary drifts and degrades', (v) => Number(v), 60)
       .option('--no-kafka', 'log over HTTP ingest even when Java is available')
+      .option('--keep-data', 'continue with what an earlier demo run left in the data directory (default: start empty)')
       .option('--exit', 'a fast one-shot walkthrough over made-up history, then stop (for tests)'),
   ).action(
     action(async (opts: DemoOptions) => {
@@ -61,6 +64,14 @@ export function registerDemo(program: Command): void {
         process.stderr.write(`driftwatch: a daemon (pid ${other.pid}) already holds ${dataDir}; stop it or pass --data-dir\n`);
         return EXIT.ERROR;
       }
+      let prepared: ReturnType<typeof prepareDemoDir>;
+      try {
+        prepared = prepareDemoDir(dataDir, opts.keepData === true);
+      } catch (e) {
+        process.stderr.write(`driftwatch: ${describeError(e)}\n`);
+        return EXIT.ERROR;
+      }
+      if (prepared === 'cleared') say(`(cleared what an earlier demo run left in ${relativeOrAbsolute(dataDir)}; --keep-data keeps it)`);
       const t0 = Date.now();
       const clock = (): string => {
         const s = Math.floor((Date.now() - t0) / 1000);
