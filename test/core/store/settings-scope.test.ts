@@ -23,8 +23,14 @@ describe('settings scope', () => {
     await store.insert('d', [{ k: 'b' }]);
     await store.insert('d', [{ k: 'c' }]);
     await store.insertRaw('d', 'JSONEachRow', '{"k":"d"}\n', { dedupToken: 'tok-2' });
+    // A retry of a raw insert (ingest's path) with its token is not stored twice.
+    await store.insertRaw('d', 'JSONEachRow', '{"k":"d"}\n', { dedupToken: 'tok-2' });
     await store.insertRaw('d', 'JSONEachRow', '{"k":"e"}\n');
     expect(await count()).toBe(5);
+    // Tokens are data: quotes and backslashes in one are not SQL.
+    await store.insertRaw('d', 'JSONEachRow', '{"k":"f"}\n', { dedupToken: "tok'3\\" });
+    await store.insertRaw('d', 'JSONEachRow', '{"k":"f"}\n', { dedupToken: "tok'3\\" });
+    expect(await count()).toBe(6);
   });
 
   it('a setting given to one query is not visible to the next', async () => {
