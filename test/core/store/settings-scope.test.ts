@@ -2,6 +2,7 @@
 // statements; the store must keep them scoped to the one call, or a dedup
 // token would swallow later inserts and readonly would block every write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FILE_INSERT_BYTES } from '../../../src/core/store/embedded.ts';
 import type { Store } from '../../../src/core/store/store.ts';
 import { openTestStore } from '../../helpers/store.ts';
 
@@ -31,6 +32,13 @@ describe('settings scope', () => {
     await store.insertRaw('d', 'JSONEachRow', '{"k":"f"}\n', { dedupToken: "tok'3\\" });
     await store.insertRaw('d', 'JSONEachRow', '{"k":"f"}\n', { dedupToken: "tok'3\\" });
     expect(await count()).toBe(6);
+    // A batch large enough to go through a file (embedded store) keeps both.
+    const big = Array.from({ length: 100_000 }, (_, i) => `{"k":"big-${i}-${'x'.repeat(80)}"}`).join('\n') + '\n';
+    expect(big.length).toBeGreaterThan(FILE_INSERT_BYTES);
+    await store.insertRaw('d', 'JSONEachRow', big, { dedupToken: "big'tok" });
+    // Other bytes under the same token: only the token makes it a duplicate.
+    await store.insertRaw('d', 'JSONEachRow', big.replaceAll('big-', 'BIG-'), { dedupToken: "big'tok" });
+    expect(await count()).toBe(100_006);
   });
 
   it('a setting given to one query is not visible to the next', async () => {
