@@ -20,7 +20,19 @@ export function keySql(v: string): string {
 }
 /** The cell (UInt32) of a finite Float64 expression. */
 export function cellSql(v: string): string {
-  return `toUInt32(bitShiftRight(${keySql(v)}, ${CELL_SHIFT}))`;
+  return cellOfKeySql(keySql(v));
+}
+/**
+ * The cell (UInt32) of a key (keySql). Queries that need a value's cell and its offset compute the key once in a
+ * subquery and take both from it: the planner copies an alias's whole expression into every use, and planning
+ * the key spelled out a dozen times per column cost more than running the query.
+ */
+export function cellOfKeySql(k: string): string {
+  return `toUInt32(bitShiftRight(${k}, ${CELL_SHIFT}))`;
+}
+/** A key's distance above its cell's lower bound in cell ulps (UInt64; 0 at the lower bound): cellOffsetBitsSql of a key. */
+export function offsetOfKeySql(k: string): string {
+  return `bitAnd(${k}, ${2 ** CELL_SHIFT - 1})`;
 }
 /**
  * A finite value's distance above its cell's lower bound, in units of the
