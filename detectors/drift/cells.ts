@@ -121,15 +121,32 @@ export interface ColumnCells {
   cur: CellCounts;
 }
 
-/** Cells of one column from per-side rows. */
+/** Cells of one column from per-side rows (a typed-array sort: a column can have tens of thousands of cells). */
 export function columnCells(rows: { ref: readonly CellRow[]; cur: readonly CellRow[] }): ColumnCells {
-  const ids = [...new Set([...rows.ref, ...rows.cur].map((r) => r.cell))].sort((a, b) => a - b);
-  const at = new Map(ids.map((id, j) => [id, j]));
+  // Cells are UInt32 (cellOfKeySql); a Uint32Array sorts several times faster than a Float64Array or an Array.
+  const all = new Uint32Array(rows.ref.length + rows.cur.length);
+  let i = 0;
+  for (const r of rows.ref) all[i++] = r.cell;
+  for (const r of rows.cur) all[i++] = r.cell;
+  all.sort();
+  let k = 0;
+  for (let j = 0; j < all.length; j++) if (j === 0 || all[j] !== all[j - 1]) all[k++] = all[j] as number;
+  const sorted = all.subarray(0, k);
+  const ids = Array.from(sorted);
+  const at = (cell: number): number => {
+    let lo = 0;
+    let hi = k - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < cell) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const side = (rs: readonly CellRow[]): CellCounts => {
-    const k = ids.length;
     const out = { n: new Float64Array(k), eq: new Float64Array(k), sum: new Float64Array(k), min: new Float64Array(k), max: new Float64Array(k) };
     for (const r of rs) {
-      const j = at.get(r.cell) as number;
+      const j = at(r.cell);
       out.n[j] = r.c;
       out.eq[j] = r.e;
       out.sum[j] = r.s;
