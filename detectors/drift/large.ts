@@ -12,7 +12,7 @@ import type { EcdfAggregate } from '../report/feature.ts';
 import { num } from '../compare/sql.ts';
 import { CELL_KEY } from '../compare/ecdf.ts';
 import { pieceSummaryOf, pieceSummarySql, type PieceSummaryRow, type PieceTarget } from '../compare/refine-sql.ts';
-import { cellInput, cellOfKeySql, cellUlp, keySql, offsetOfKeySql, pieceEnds, pieceShift } from './cells.ts';
+import { atCellLowSql, cellInput, cellOffsetBitsSql, cellSql, cellUlp, pieceEnds, pieceShift } from './cells.ts';
 import { run, type NumericColumn, type NumericOptions } from './column.ts';
 
 interface Large {
@@ -46,8 +46,7 @@ function gapAfter(l: Large, j: number): number {
 /**
  * Both sides' values inside the round's pieces (of one depth), as pieceSummarySql wants them. Offsets are in cell
  * ulps (exact integers): o above the cell's start, po above the piece's; a split piece's parts are its SPLIT
- * sub-cells (the next bits of the offset), a walked piece's parts its values. Each step reads the columns of the
- * one below (cells.ts cellOfKeySql says why).
+ * sub-cells (the next bits of the offset), a walked piece's parts its values.
  */
 function roundRows(chosen: readonly Chosen[], depth: number, extra: QueryParams): string {
   const per = SPLIT ** depth;
@@ -59,19 +58,18 @@ function roundRows(chosen: readonly Chosen[], depth: number, extra: QueryParams)
     extra[`lp${l.col.id}`] = [...split, ...walk].map(local);
     extra[`lw${l.col.id}`] = walk.map(local);
     for (const side of SIDES) {
-      // Values strictly inside their cell (those at its lower bound are the cells' exact jumps).
-      const inCell = `SELECT v, ${cellOfKeySql('k')} AS cell, ${offsetOfKeySql('k')} AS o FROM (SELECT v, ${keySql('v')} AS k FROM (${l.col.branch(side)}))`;
-      const pieces = `SELECT v, (toUInt64(${l.col.id}) * ${CELL_KEY} + cell) * ${per} + bitShiftRight(o, ${shift}) AS key, has({lw${l.col.id}:Array(UInt64)}, lk) AS walked,
-          bitAnd(o, ${2 ** shift - 1}) AS po
-        FROM (SELECT v, cell, o, toUInt64(cell) * ${per} + bitShiftRight(o, ${shift}) AS lk FROM (${inCell}) WHERE o != 0)
-        WHERE has({lp${l.col.id}:Array(UInt64)}, lk)`;
       branches.push(
-        `SELECT key, walked, if(walked, v, toFloat64(bitShiftRight(po, ${sub}))) AS part,
+        `SELECT (toUInt64(${l.col.id}) * ${CELL_KEY} + cell) * ${per} + bitShiftRight(o, ${shift}) AS key,
+           has({lw${l.col.id}:Array(UInt64)}, lk) AS walked, bitAnd(o, ${2 ** shift - 1}) AS po,
+           if(walked, v, toFloat64(bitShiftRight(po, ${sub}))) AS part,
            if(walked, toFloat64(po), toFloat64(bitShiftRight(po, ${sub}) * ${2 ** sub})) AS lo,
            if(walked, lo, lo + ${2 ** sub}.) AS hi,
            if(walked, 0., toFloat64(bitAnd(po, ${2 ** sub - 1}))) AS off,
            toUInt8(${side === 'ref' ? 1 : 0}) AS is_ref
-         FROM (${pieces})`,
+         FROM (
+           SELECT v, ${cellSql('v')} AS cell, ${cellOffsetBitsSql('v')} AS o, toUInt64(cell) * ${per} + bitShiftRight(o, ${shift}) AS lk
+           FROM (${l.col.branch(side)}) WHERE NOT ${atCellLowSql('v')})
+         WHERE has({lp${l.col.id}:Array(UInt64)}, lk)`,
       );
     }
   }
