@@ -102,25 +102,17 @@ export interface ChosenPieces {
   walk: Piece[];
 }
 
-/**
- * SQL for a value's place in its cell: its offset above the cell's start and,
- * at each depth d, the cell cut into SPLIT^d equal widths (scaled units) and
- * the index of the one holding it.
- */
-function pieceExprs(r: CellsRequest, k: number, f: string): { o: string; width: (d: number) => string; idx: (d: number) => string } {
-  const sc = floatLiteral(r.scale);
-  const w = `(G${k}[cell + 2] * ${sc} - G${k}[cell + 1] * ${sc})`;
-  const o = `(${f} * ${sc} - G${k}[cell + 1] * ${sc})`;
-  const width = (d: number): string => `(${w} / ${SPLIT ** d})`;
-  const idx = (d: number): string => (d === 0 ? 'toUInt32(0)' : `if(${w} > 0, least(toUInt32(${o} / ${width(d)}), ${SPLIT ** d - 1}), toUInt32(0))`);
-  return { o, width, idx };
-}
-
 const pieceKey = (c: ChosenPieces, p: Piece): number => (c.k * CELL_KEY + p.cell) * SPLIT ** p.depth + p.idx;
+
+/** SQL for the index of a value's piece at `depth` (SPLIT^depth equal widths per cell) from its offset `o` above the cell's start and the cell's width `w` (scaled units). */
+const idxSql = (d: number): string => (d === 0 ? 'toUInt32(0)' : `if(w > 0, least(toUInt32(o / (w / ${SPLIT ** d})), ${SPLIT ** d - 1}), toUInt32(0))`);
 
 /**
  * Both sides' values inside the round's pieces (of one depth), as pieceSummarySql wants them: offsets in scaled
  * units above the piece's start; a split piece's parts are its SPLIT sub-cells, a walked piece's parts its values.
+ * Each step is its own subquery reading the one below's columns: the engine's planner copies an alias's whole
+ * expression (constant arrays included) into every use, which cost seconds of planning per round when the cell
+ * lookup was spelled out in every expression.
  */
 function roundRows(ref: LoadedSource, cur: LoadedSource, chosen: readonly ChosenPieces[], depth: number, params: Record<string, unknown>, withs: string[]): string {
   const per = SPLIT ** depth;
@@ -132,21 +124,26 @@ function roundRows(ref: LoadedSource, cur: LoadedSource, chosen: readonly Chosen
     params[`j${k}`] = [...c.split, ...c.walk].map(local);
     params[`jw${k}`] = c.walk.map(local);
     withs.push(`{j${k}:Array(UInt64)} AS J${k}`, `{jw${k}:Array(UInt64)} AS JW${k}`);
+    const sc = floatLiteral(r.scale);
+    const sw = `(w / ${SPLIT ** (depth + 1)})`;
     for (const [isRef, src, col] of [
       [1, ref, r.pair.ref],
       [0, cur, r.pair.cur],
     ] as const) {
       const f = floatCol(col.index);
-      const e = pieceExprs(r, k, f);
-      const sw = e.width(depth + 1);
       // Values strictly inside their cell (those equal to its grid point are level 1's exact jumps).
+      const inCell = `SELECT x, cell, G${k}[cell + 1] AS g0, G${k}[cell + 2] AS g1
+        FROM (SELECT ${f} AS x, toUInt32(${cellSql(f, r.index, `T${k}`, `G${k}`)}) AS cell FROM ${src.table} WHERE ${finiteExpr(col.kind, col.index)})
+        WHERE x > g0`;
+      const offsets = `SELECT x, cell, o, w, ${idxSql(depth)} AS i0, ${idxSql(depth + 1)} AS i1, toUInt64(cell) * ${per} + i0 AS lk
+        FROM (SELECT x, cell, x * ${sc} - g0 * ${sc} AS o, g1 * ${sc} - g0 * ${sc} AS w FROM (${inCell}))`;
+      const pieces = `SELECT x, w, (toUInt64(${k}) * ${CELL_KEY} + cell) * ${per} + i0 AS key, has(JW${k}, lk) AS walked,
+          o - toFloat64(i0) * (w / ${per}) AS po, i1 - i0 * ${SPLIT} AS sub
+        FROM (${offsets}) WHERE has(J${k}, lk)`;
       branches.push(
-        `SELECT (toUInt64(${k}) * ${CELL_KEY} + cell) * ${per} + ${e.idx(depth)} AS key, has(JW${k}, lk) AS walked,
-           ${e.o} - toFloat64(${e.idx(depth)}) * ${e.width(depth)} AS po, ${e.idx(depth + 1)} - ${e.idx(depth)} * ${SPLIT} AS sub,
-           if(walked, ${f}, toFloat64(sub)) AS part, if(walked, po, toFloat64(sub) * ${sw}) AS lo, if(walked, lo, lo + ${sw}) AS hi,
+        `SELECT key, walked, if(walked, x, toFloat64(sub)) AS part, if(walked, po, toFloat64(sub) * ${sw}) AS lo, if(walked, lo, lo + ${sw}) AS hi,
            if(walked, 0., po - lo) AS off, toUInt8(${isRef}) AS is_ref
-         FROM (SELECT ${f}, toUInt32(${cellSql(f, r.index, `T${k}`, `G${k}`)}) AS cell, toUInt64(cell) * ${per} + ${e.idx(depth)} AS lk FROM ${src.table} WHERE ${finiteExpr(col.kind, col.index)})
-         WHERE ${f} > G${k}[cell + 1] AND has(J${k}, lk)`,
+         FROM (${pieces})`,
       );
     }
   }

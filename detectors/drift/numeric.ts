@@ -22,9 +22,9 @@ import { SIDES } from '../operational/sides.ts';
 import { uniqueEdges, DECILE_LEVELS } from '../stats/bins.ts';
 import { lerp, quantilePlan } from '../stats/quantile.ts';
 import type { EcdfAggregate } from '../report/feature.ts';
-import { floatFromBits, floatLiteral, num } from '../compare/sql.ts';
+import { floatFromBits, num } from '../compare/sql.ts';
 import { exactWalk } from '../compare/ecdf.ts';
-import { cellSql } from './cells.ts';
+import { cellOfKeySql, keySql } from './cells.ts';
 import { DRIFT_SETTINGS, run, type NumericAggregates, type NumericColumn, type NumericOptions } from './column.ts';
 import { largeEcdf } from './large.ts';
 
@@ -87,45 +87,83 @@ interface DecileResult {
   binsCur: number[];
 }
 
-/** Exact decile edges of the reference and both sides' bin counts, one query for all columns. */
+/** One side's distinct values in a column's decile cells, ascending, with how many times each occurs and the running count. */
+interface Tally {
+  values: Float64Array;
+  /** Values at or below values[i]. */
+  atOrBelow: Float64Array;
+}
+
+function tally(pairs: ReadonlyArray<readonly [number, number]>): Tally {
+  const sorted = [...pairs].sort((x, y) => x[0] - y[0]);
+  const values = new Float64Array(sorted.length);
+  const atOrBelow = new Float64Array(sorted.length);
+  let n = 0;
+  sorted.forEach(([v, c], i) => {
+    values[i] = v;
+    n += c;
+    atOrBelow[i] = n;
+  });
+  return { values, atOrBelow };
+}
+
+/** The value at 0-based rank r of the tallied values (r below their count). */
+function atRank(t: Tally, r: number): number {
+  let lo = 0;
+  let hi = t.values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((t.atOrBelow[mid] as number) > r) hi = mid;
+    else lo = mid + 1;
+  }
+  return t.values[lo] as number;
+}
+
+/** How many tallied values are at or below x. */
+function countAtOrBelow(t: Tally, x: number): number {
+  let lo = 0;
+  let hi = t.values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((t.values[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : (t.atOrBelow[lo - 1] as number);
+}
+
+/**
+ * Exact decile edges of the reference and both sides' bin counts. One query returns, per column and side, the
+ * distinct values of the cells holding the order statistics numpy's deciles read, with their counts (ties cost
+ * one row); Node picks the order statistics, interpolates with numpy's lerp and counts each side at or below
+ * every edge. (The engine did all of it once, in a query whose planning alone cost more than its reading.)
+ */
 async function deciles(store: Store, cols: readonly NumericColumn[], o: NumericOptions): Promise<Map<number, DecileResult>> {
   const out = new Map<number, DecileResult>();
   const plans = cols.filter((c) => c.nRef > 0).map(decilePlan);
   if (plans.length === 0) return out;
-  const bits = (x: string) => `toString(reinterpretAsUInt64(${x}))`;
-  const branches = plans.map(({ col, cells, items }) => {
+  const branches = plans.flatMap(({ col, cells }) => {
     const set = cells.map((j) => col.cells.ids[j]).join(', ');
-    const per = items.map((it, i) => {
-      const a = `R[${it.posLo + 1}]`;
-      const b = `R[${it.posHi + 1}]`;
-      // numpy's lerp (stats/quantile.ts), at half scale when b - a overflows.
-      const lerpSql = (x: string, y: string): string => (it.t >= 0.5 ? `(${y} - (${y} - ${x}) * ${floatLiteral(1 - it.t)})` : `(${x} + (${y} - ${x}) * ${floatLiteral(it.t)})`);
-      const e = `if(isFinite(${b} - ${a}), ${lerpSql(a, b)}, 2 * ${lerpSql(`(${a} * 0.5)`, `(${b} * 0.5)`)})`;
-      return { a, b, e: `e${i}`, def: `${e} AS e${i}` };
-    });
-    const sides = SIDES.filter((s) => (s === 'ref' ? col.nRef : col.nCur) > 0)
-      .map((s) => `SELECT v, toUInt8(${s === 'ref' ? 1 : 0}) AS is_ref FROM (${col.branch(s)}) WHERE ${cellSql('v')} IN (${set})`)
-      .join('\nUNION ALL\n');
-    return `SELECT toUInt32(${col.id}) AS col, toFloat64(length(R)) AS nr,
-        [${per.map((p) => bits(p.a)).join(', ')}] AS a, [${per.map((p) => bits(p.b)).join(', ')}] AS b, [${per.map((p) => bits(p.e)).join(', ')}] AS e,
-        [${per.map((p) => `toFloat64(arrayCount(x -> x <= ${p.e}, R))`).join(', ')}] AS cr, [${per.map((p) => `toFloat64(arrayCount(x -> x <= ${p.e}, C))`).join(', ')}] AS cc
-      FROM (SELECT *, ${per.map((p) => p.def).join(', ')} FROM (SELECT arraySort(groupArrayIf(v, is_ref = 1)) AS R, groupArrayIf(v, is_ref = 0) AS C FROM (${sides})))`;
+    return SIDES.filter((s) => (s === 'ref' ? col.nRef : col.nCur) > 0).map(
+      (s) => `SELECT toUInt32(${col.id}) AS col, toUInt8(${s === 'ref' ? 1 : 0}) AS is_ref, v FROM (SELECT v, ${keySql('v')} AS k FROM (${col.branch(s)})) WHERE ${cellOfKeySql('k')} IN (${set})`,
+    );
   });
-  const rows = await run<{ col: number; nr: number; a: string[]; b: string[]; e: string[]; cr: number[]; cc: number[] }>(store, branches.join('\nUNION ALL\n'), o);
-  for (const r of rows) {
-    const id = num(r.col);
-    const plan = plans.find((p) => p.col.id === id) as DecilePlan;
-    const { col, items } = plan;
+  const rows = await run<{ col: number; is_ref: number; vs: string[]; ns: number[] }>(
+    store,
+    `SELECT col, is_ref, groupArray(toString(reinterpretAsUInt64(v))) AS vs, groupArray(n) AS ns
+     FROM (SELECT col, is_ref, v, toFloat64(count()) AS n FROM (${branches.join('\nUNION ALL\n')}) GROUP BY col, is_ref, v) GROUP BY col, is_ref`,
+    o,
+  );
+  const tallies = new Map<string, Tally>();
+  for (const r of rows) tallies.set(`${num(r.col)}:${num(r.is_ref)}`, tally(r.vs.map((b, i) => [floatFromBits(b), num(r.ns[i] as number)] as const)));
+  const none: Tally = { values: new Float64Array(0), atOrBelow: new Float64Array(0) };
+  for (const { col, items } of plans) {
+    const R = tallies.get(`${col.id}:1`) ?? none;
+    const C = tallies.get(`${col.id}:0`) ?? none;
     const found = new Map<number, { cr: number; cc: number }>();
-    const values = items.map((it, i) => {
-      const a = floatFromBits(r.a[i] as string);
-      const b = floatFromBits(r.b[i] as string);
-      const e = floatFromBits(r.e[i] as string);
-      const want = lerp(a, b, it.t);
-      // (Late rows landing between the cell pass and this query could shift ranks by a few; the contract is held for the rows counted.)
-      if (!Object.is(want, e) && !(want === 0 && e === 0)) throw new Error(`drift: decile ${i} of column ${id}: engine interpolation ${e} differs from numpy's ${want}`);
-      if (!found.has(want)) found.set(want, { cr: it.belowRef + num(r.cr[i] as number), cc: it.belowCur + num(r.cc[i] as number) });
-      return want;
+    const values = items.map((it) => {
+      const e = lerp(atRank(R, it.posLo), atRank(R, it.posHi), it.t);
+      if (!found.has(e)) found.set(e, { cr: it.belowRef + countAtOrBelow(R, e), cc: it.belowCur + countAtOrBelow(C, e) });
+      return e;
     });
     const edges = uniqueEdges(values);
     const nRef = sumOf(col.cells.ref.n);
@@ -143,7 +181,7 @@ async function deciles(store: Store, cols: readonly NumericColumn[], o: NumericO
     }
     binsRef.push(nRef - pr);
     binsCur.push(nCur - pc);
-    out.set(id, { edges, binsRef, binsCur });
+    out.set(col.id, { edges, binsRef, binsCur });
   }
   return out;
 }

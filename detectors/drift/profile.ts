@@ -5,7 +5,7 @@
 import type { QueryParams, Store } from '../../src/core/store/store.ts';
 import { num } from '../compare/sql.ts';
 import { SIDES, type Side } from '../operational/sides.ts';
-import { atCellLowSql, cellOffsetSql, cellSql, FIRST_VALUE_CELL, type CellRow } from './cells.ts';
+import { cellOfKeySql, FIRST_VALUE_CELL, keySql, offsetOfKeySql, type CellRow } from './cells.ts';
 import { query } from './column.ts';
 import type { SideSpec, SideSql } from './sides.ts';
 
@@ -50,8 +50,8 @@ export interface ComparisonSql {
   signal?: AbortSignal | undefined;
 }
 
-/** Cell codes of a feature row that is not a finite number (value cells start at FIRST_VALUE_CELL). */
-const KIND_CELL = `multiIf(kind != 'number', toUInt32(kind), isFinite(value_num), ${cellSql('value_num')}, toUInt32(1))`; // 0 missing, 1 non-finite, 2 string, 3 bool
+/** Cell codes of a feature row that is not a finite number (value cells start at FIRST_VALUE_CELL); `k` is value_num's key. */
+const KIND_CELL = `multiIf(kind != 'number', toUInt32(kind), isFinite(value_num), ${cellOfKeySql('k')}, toUInt32(1))`; // 0 missing, 1 non-finite, 2 string, 3 bool
 /** Above this many features, one grouped pass instead of a branch per feature. */
 const PER_FEATURE_BRANCHES = 64;
 const NON_FINITE_CELL = 1;
@@ -79,10 +79,13 @@ export function daysPartitioned(store: Store): Promise<boolean> {
 
 export const finite = (x: string): string => `${x} IS NOT NULL AND isFinite(assumeNotNull(${x}))`;
 
-/** Per cell: count, values at the cell's low, and over the values inside: offset sum, lowest and highest offset (cell ulps). */
-const cellAggregates = (v: string, isValue: string): string =>
-  `toFloat64(count()) AS c, toFloat64(countIf(${isValue} AND ${atCellLowSql(v)})) AS e, sum(if(${isValue}, ${cellOffsetSql(v)}, 0)) AS s,
-   minIf(${cellOffsetSql(v)}, ${isValue} AND NOT ${atCellLowSql(v)}) AS mn, maxIf(${cellOffsetSql(v)}, ${isValue} AND NOT ${atCellLowSql(v)}) AS mx`;
+/**
+ * Per cell: count, values at the cell's low, and over the values inside: offset sum, lowest and highest offset
+ * (cell ulps), from a subquery's column `o` (the value's offset, cells.ts offsetOfKeySql, computed there once).
+ */
+const cellAggregates = (isValue: string): string =>
+  `toFloat64(count()) AS c, toFloat64(countIf(${isValue} AND o = 0)) AS e, sum(if(${isValue}, toFloat64(o), 0)) AS s,
+   minIf(toFloat64(o), ${isValue} AND o != 0) AS mn, maxIf(toFloat64(o), ${isValue} AND o != 0) AS mx`;
 
 /** Events and the model-level columns' profiles, per live side. */
 function predProfileSql(c: ComparisonSql, live: Side[]): string {
@@ -104,8 +107,9 @@ function predCellsSql(c: ComparisonSql, live: Side[]): string {
   return live
     .flatMap((s) =>
       (['confidence', 'prediction_num'] as const).map(
-        (x) => `SELECT '${s}' AS side, '${x}' AS col, ${cellSql('v')} AS cell, ${cellAggregates('v', '1')}
-      FROM (SELECT assumeNotNull(${x}) + 0. AS v FROM predictions WHERE ${c.sides[s].predictions as string} AND ${finite(x)}) GROUP BY cell`,
+        (x) => `SELECT '${s}' AS side, '${x}' AS col, ${cellOfKeySql('k')} AS cell, ${cellAggregates('1')}
+      FROM (SELECT k, ${offsetOfKeySql('k')} AS o FROM (SELECT ${keySql(`assumeNotNull(${x}) + 0.`)} AS k FROM predictions WHERE ${c.sides[s].predictions as string} AND ${finite(x)}))
+      GROUP BY cell`,
       ),
     )
     .join('\nUNION ALL\n');
@@ -131,8 +135,9 @@ const asArrays = (union: string): string =>
 
 async function featureCells(store: Store, c: ComparisonSql): Promise<FeatureCellsRow[]> {
   const cellsOf = (s: Side, feature: string | null): string =>
-    `SELECT '${s}' AS side, ${feature ?? 'feature'} AS feature, cell, ${cellAggregates('value_num', "kind = 'number' AND isFinite(value_num)")}
-    FROM (SELECT feature, value_num, kind, ${KIND_CELL} AS cell FROM ${c.sides[s].valuesTable} WHERE ${c.sides[s].values}${feature ? ` AND feature = ${feature}` : ''})
+    `SELECT '${s}' AS side, ${feature ?? 'feature'} AS feature, cell, ${cellAggregates('isv')}
+    FROM (SELECT feature, ${KIND_CELL} AS cell, kind = 'number' AND isFinite(value_num) AS isv, ${offsetOfKeySql('k')} AS o
+      FROM (SELECT feature, value_num, kind, ${keySql('value_num')} AS k FROM ${c.sides[s].valuesTable} WHERE ${c.sides[s].values}${feature ? ` AND feature = ${feature}` : ''}))
     GROUP BY ${feature ? '' : 'feature, '}cell`;
   // One branch per feature and side groups on the cell alone, which is much cheaper than grouping on (feature,
   // cell); the list (a superset is harmless) costs a read of the feature column. Segments and long lists keep
