@@ -1,10 +1,14 @@
 // Times `driftwatch compare` on two generated CSV files (default 1M rows x 20
 // columns: 15 numeric of three shapes (normal, log-normal, integer-valued with
 // many ties), 3 of them drifted; 5 categorical, one drifted and one with a new
-// category; 1-8% missing values written as "" and "NA").
-//   npx tsx bench/detect-compare.ts [--rows 1000000] [--keep DIR] [--runs 3] [--cli bin/driftwatch.mjs]
+// category; 1-8% missing values written as "" and "NA"). `--columns 100`
+// (three quarters numeric, a quarter categorical, the same shapes repeated)
+// is the wide shape, 200k x 100 in bench:detect.
+//   npx tsx bench/detect-compare.ts [--rows 1000000] [--columns 20] [--keep DIR] [--runs 3] [--cli bin/driftwatch.mjs]
 // --keep DIR reuses (or writes) the generated files there. Prints the seconds
-// of each run and, last, `RESULT {"compare_1m_s": <best>, ...}`.
+// and peak RSS (of the compare process, engine included, from /usr/bin/time
+// when installed) of each run and, last,
+// `RESULT {"compare_1m_s": <best>, "peak_rss_mb": <largest>, ...}`.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,8 +23,6 @@ function normal(r: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-const NUMERIC = 15;
-const CATEGORICAL = 5;
 const CATS = [
   ['DE', 'US', 'FR', 'GB', 'ES', 'IT', 'NL', 'PL'],
   ['ios', 'android', 'web'],
@@ -29,8 +31,11 @@ const CATS = [
   ['yes', 'no'],
 ];
 
-export async function generateCsv(path: string, rows: number, opts: { drift: boolean; seed: number }): Promise<void> {
+export async function generateCsv(path: string, rows: number, opts: { drift: boolean; seed: number; columns?: number }): Promise<void> {
   const r = rng(opts.seed);
+  const columns = opts.columns ?? 20;
+  const NUMERIC = Math.round((columns * 3) / 4);
+  const CATEGORICAL = columns - NUMERIC;
   const out = createWriteStream(path);
   const header = [...Array.from({ length: NUMERIC }, (_, i) => `num_${i}`), ...Array.from({ length: CATEGORICAL }, (_, i) => `cat_${i}`)];
   out.write(header.join(',') + '\n');
@@ -56,7 +61,7 @@ export async function generateCsv(path: string, rows: number, opts: { drift: boo
         fields.push('');
         continue;
       }
-      const cats = CATS[i] as string[];
+      const cats = CATS[i % CATS.length] as string[];
       let k = Math.floor(r() ** (opts.drift && i === 0 ? 1.6 : 1.2) * cats.length);
       if (opts.drift && i === 1 && r() < 0.02) {
         fields.push('tv');
@@ -78,34 +83,42 @@ export async function generateCsv(path: string, rows: number, opts: { drift: boo
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rows: { type: 'string', default: '1000000' }, keep: { type: 'string' }, runs: { type: 'string', default: '3' }, cli: { type: 'string' } },
+    options: { rows: { type: 'string', default: '1000000' }, columns: { type: 'string', default: '20' }, keep: { type: 'string' }, runs: { type: 'string', default: '3' }, cli: { type: 'string' } },
   });
   const rows = Number(values.rows);
+  const columns = Number(values.columns);
   const dir = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'dw-bench-compare-'));
   mkdirSync(dir, { recursive: true });
-  const ref = join(dir, `reference-${rows}.csv`);
-  const cur = join(dir, `current-${rows}.csv`);
+  const shape = columns === 20 ? `${rows}` : `${rows}x${columns}`;
+  const ref = join(dir, `reference-${shape}.csv`);
+  const cur = join(dir, `current-${shape}.csv`);
   try {
     if (!existsSync(ref) || !existsSync(cur)) {
       const g0 = Date.now();
-      await generateCsv(ref, rows, { drift: false, seed: 1 });
-      await generateCsv(cur, rows, { drift: true, seed: 2 });
-      process.stdout.write(`generated 2 x ${rows} rows x 20 columns in ${((Date.now() - g0) / 1000).toFixed(1)} s (${dir})\n`);
+      await generateCsv(ref, rows, { drift: false, seed: 1, columns });
+      await generateCsv(cur, rows, { drift: true, seed: 2, columns });
+      process.stdout.write(`generated 2 x ${rows} rows x ${columns} columns in ${((Date.now() - g0) / 1000).toFixed(1)} s (${dir})\n`);
     }
     const cli = values.cli ? resolve(values.cli) : resolve(import.meta.dirname, '../bin/driftwatch.mjs');
     const times: number[] = [];
+    let peakRss: number | null = null;
+    const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
     for (let i = 0; i < Number(values.runs); i++) {
+      const args = [cli, 'compare', '--reference', ref, '--current', cur, '--format', 'json', '--output', join(dir, 'report.json')];
       const t0 = process.hrtime.bigint();
-      const res = spawnSync(process.execPath, [cli, 'compare', '--reference', ref, '--current', cur, '--format', 'json', '--output', join(dir, 'report.json')], { encoding: 'utf8' });
+      const res = timeBin ? spawnSync(timeBin, ['-f', 'maxrss_kb=%M', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       if (res.status !== 0 && res.status !== 1) throw new Error(`compare exited ${res.status}: ${res.stderr}`);
+      const kb = /maxrss_kb=(\d+)/.exec(res.stderr ?? '')?.[1];
+      const rss = kb ? Math.round(Number(kb) / 1024) : null;
+      if (rss !== null) peakRss = Math.max(peakRss ?? 0, rss);
       times.push(s);
-      process.stdout.write(`compare ${rows} rows x 20 columns: ${s.toFixed(2)} s (exit ${res.status})\n`);
+      process.stdout.write(`compare ${rows} rows x ${columns} columns: ${s.toFixed(2)} s, peak RSS ${rss ?? '?'} MB (exit ${res.status})\n`);
     }
     const best = Math.min(...times);
-    const key = `compare_${rows % 1e6 === 0 ? `${rows / 1e6}m` : rows}_s`;
+    const key = columns === 20 ? `compare_${rows % 1e6 === 0 ? `${rows / 1e6}m` : rows}_s` : `compare_${rows}x${columns}_s`;
     const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] as number;
-    process.stdout.write(`RESULT ${JSON.stringify({ [key]: Number(best.toFixed(3)), median_s: Number(median.toFixed(3)), runs: times.length, load_avg_1m: Number(loadavg()[0]?.toFixed(2)) })}\n`);
+    process.stdout.write(`RESULT ${JSON.stringify({ [key]: Number(best.toFixed(3)), median_s: Number(median.toFixed(3)), runs: times.length, peak_rss_mb: peakRss, load_avg_1m: Number(loadavg()[0]?.toFixed(2)) })}\n`);
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }

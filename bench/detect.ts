@@ -1,7 +1,8 @@
 // `npm run bench:detect`: one drift detector run over all features and
 // metrics at 1M, 3M and 10M predictions (20 features: 15 numeric, 3 of them
 // drifted, 5 categorical), then `driftwatch compare` on two 1M x 20 CSV files
-// (bench/detect-compare.ts).
+// and on two 200k x 100 ones (bench/detect-compare.ts; RESULT keys
+// compare_1m_s, compare_wide_s and compare_peak_rss_mb).
 //   npx tsx bench/detect.ts [--sizes 1000000,3000000,10000000] [--skip-compare]
 // N predictions per size are spread evenly over 48 h: the current 24 h window
 // holds N/2 and the baseline (the previous 24 h) N/2. Generation runs inside
@@ -101,11 +102,19 @@ async function main(): Promise<void> {
     }
   }
   result.compare_1m_s = null;
+  result.compare_wide_s = null;
+  result.compare_peak_rss_mb = null;
   if (!values['skip-compare']) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'detect-compare.ts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
-    process.stdout.write(r.stdout.split('\n').filter((l) => l && !l.startsWith('RESULT')).map((l) => `compare: ${l}\n`).join(''));
-    const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
-    if (line) result.compare_1m_s = (JSON.parse(line.slice(7)) as Record<string, number>).compare_1m_s ?? null;
+    // The long shape (1M x 20) and the wide one (200k x 100).
+    for (const [args, key] of [[[], 'compare_1m_s'], [['--rows', '200000', '--columns', '100'], 'compare_200000x100_s']] as const) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'detect-compare.ts'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+      process.stdout.write(r.stdout.split('\n').filter((l) => l && !l.startsWith('RESULT')).map((l) => `compare: ${l}\n`).join(''));
+      const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
+      if (!line) continue;
+      const got = JSON.parse(line.slice(7)) as Record<string, number | null>;
+      result[key === 'compare_1m_s' ? 'compare_1m_s' : 'compare_wide_s'] = got[key] ?? null;
+      if (got.peak_rss_mb != null) result.compare_peak_rss_mb = Math.max(result.compare_peak_rss_mb ?? 0, got.peak_rss_mb);
+    }
   }
   result.peak_rss_mb = Math.round(peak);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

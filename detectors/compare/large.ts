@@ -30,7 +30,29 @@ export function gridOf(sRef: readonly number[], sCur: readonly number[], statsRe
   return [...new Set(pts.filter((x) => Number.isFinite(x)).map((x) => (x === 0 ? 0 : x)))].sort((a, b) => a - b);
 }
 
+/**
+ * Columns per round of queries. Each column adds its grid (thousands of
+ * constants) and its pieces to every query of a round, so a wide file in one
+ * round exceeds the engine's query size and AST limits (100 columns did);
+ * rounds of this many columns stay well inside them.
+ */
+export const COLUMNS_PER_GROUP = 16;
+
 export async function largeEcdf(
+  store: Store,
+  ref: LoadedSource,
+  cur: LoadedSource,
+  cols: readonly LargeColumn[],
+  o: { refine: boolean; signal?: AbortSignal; lap: <T>(what: string, p: Promise<T>) => Promise<T> },
+): Promise<Map<string, EcdfAggregate>> {
+  const out = new Map<string, EcdfAggregate>();
+  for (let g = 0; g < cols.length; g += COLUMNS_PER_GROUP) {
+    for (const [name, agg] of await groupEcdf(store, ref, cur, cols.slice(g, g + COLUMNS_PER_GROUP), o)) out.set(name, agg);
+  }
+  return out;
+}
+
+async function groupEcdf(
   store: Store,
   ref: LoadedSource,
   cur: LoadedSource,
