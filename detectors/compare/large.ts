@@ -38,16 +38,29 @@ export function gridOf(sRef: readonly number[], sCur: readonly number[], statsRe
  */
 export const COLUMNS_PER_GROUP = 16;
 
+/** `cols` cut into rounds of at most COLUMNS_PER_GROUP (compare and the drift detector). */
+export function columnGroups<T>(cols: readonly T[]): T[][] {
+  const groups: T[][] = [];
+  for (let g = 0; g < cols.length; g += COLUMNS_PER_GROUP) groups.push(cols.slice(g, g + COLUMNS_PER_GROUP));
+  return groups;
+}
+
+interface LargeOptions {
+  refine: boolean;
+  signal?: AbortSignal;
+  lap: <T>(what: string, p: Promise<T>) => Promise<T>;
+}
+
 export async function largeEcdf(
   store: Store,
   ref: LoadedSource,
   cur: LoadedSource,
   cols: readonly LargeColumn[],
-  o: { refine: boolean; signal?: AbortSignal; lap: <T>(what: string, p: Promise<T>) => Promise<T> },
+  o: LargeOptions,
 ): Promise<Map<string, EcdfAggregate>> {
   const out = new Map<string, EcdfAggregate>();
-  for (let g = 0; g < cols.length; g += COLUMNS_PER_GROUP) {
-    for (const [name, agg] of await groupEcdf(store, ref, cur, cols.slice(g, g + COLUMNS_PER_GROUP), o)) out.set(name, agg);
+  for (const group of columnGroups(cols)) {
+    for (const [name, agg] of await groupEcdf(store, ref, cur, group, o)) out.set(name, agg);
   }
   return out;
 }
@@ -57,7 +70,7 @@ async function groupEcdf(
   ref: LoadedSource,
   cur: LoadedSource,
   cols: readonly LargeColumn[],
-  o: { refine: boolean; signal?: AbortSignal; lap: <T>(what: string, p: Promise<T>) => Promise<T> },
+  o: LargeOptions,
 ): Promise<Map<string, EcdfAggregate>> {
   const indexes: CellIndex[] = cols.map((c) => buildCellIndex(gridOf(c.samples.ref, c.samples.cur, c.stats.ref, c.stats.cur)));
   const scales = cols.map((c) => arithmeticScale(Math.min(c.stats.ref.min, c.stats.cur.min), Math.max(c.stats.ref.max, c.stats.cur.max)));

@@ -11,7 +11,7 @@ import { MAX_DEPTH, Refinement, scanCells, SPLIT, type Piece } from '../stats/ec
 import type { EcdfAggregate } from '../report/feature.ts';
 import { num } from '../compare/sql.ts';
 import { CELL_KEY } from '../compare/ecdf.ts';
-import { COLUMNS_PER_GROUP } from '../compare/large.ts';
+import { columnGroups } from '../compare/large.ts';
 import { pieceSummaryOf, pieceSummarySql, type PieceSummaryRow, type PieceTarget } from '../compare/refine-sql.ts';
 import { atCellLowSql, cellInput, cellOffsetBitsSql, cellSql, cellUlp, pieceEnds, pieceShift } from './cells.ts';
 import { run, type NumericColumn, type NumericOptions } from './column.ts';
@@ -109,9 +109,8 @@ export async function largeEcdf(store: Store, cols: readonly NumericColumn[], o:
   });
   // Columns in groups: each column adds its pieces to every query of a round,
   // and a model with many features in one round exceeds the engine's query
-  // size (COLUMNS_PER_GROUP, as compare does).
-  for (let g = 0; g < larges.length; g += COLUMNS_PER_GROUP) {
-    const group = larges.slice(g, g + COLUMNS_PER_GROUP);
+  // size (columnGroups, as compare does).
+  for (const group of columnGroups(larges)) {
     for (let depth = 0; o.refine !== false && depth <= MAX_DEPTH; depth++) {
       const chosen = group.map((l) => ({ l, ...l.state.plan(depth, depth === MAX_DEPTH) })).filter((c) => c.split.length + c.walk.length > 0);
       if (chosen.length === 0) break;

@@ -29,7 +29,8 @@ export interface PartitionRef {
   partition: number;
 }
 
-const OPEN_SQL = `
+/** One row per partition, state open (renewed) or closed; times are the server's. */
+const WRITE_SQL = `
 INSERT INTO ingest_intents (insert_id, holder, topic, partition, state, expires_at)
 SELECT {id:String}, {holder:String}, tp.1, tp.2, {state:String}, now64(3) + toIntervalMillisecond({ttl:UInt32})
 FROM (SELECT arrayJoin(arrayZip({topics:Array(String)}, {partitions:Array(Int32)})) AS tp)`;
@@ -77,7 +78,7 @@ export class InsertIntents {
 
   /** @internal */
   async write(id: string, parts: readonly PartitionRef[], state: 'open' | 'closed'): Promise<void> {
-    await this.store().command(OPEN_SQL, {
+    await this.store().command(WRITE_SQL, {
       params: { id, holder: this.holder, state, ttl: state === 'open' ? this.ttlMs : 0, topics: parts.map((p) => p.topic), partitions: parts.map((p) => p.partition) },
     });
   }

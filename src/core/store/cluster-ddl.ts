@@ -18,6 +18,7 @@
 // The detectors' scans (model, version, time window) run on every shard in
 // parallel and are merged by the Distributed table.
 import { DriftwatchError } from '../errors.ts';
+import { sqlString as q } from './sql-literal.ts';
 
 export interface ClusterOptions {
   /** The cluster's name in the servers' remote_servers. */
@@ -40,7 +41,6 @@ export const SHARDED_TABLES: Readonly<Record<string, string>> = {
 
 export const LOCAL_SUFFIX = '_local';
 
-const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const ident = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function fail(sql: string, why: string): never {

@@ -12,14 +12,13 @@ import { createClient } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import { DriftwatchError } from '../errors.ts';
 import { storeOverClient } from './client-ops.ts';
+import { sqlString } from './sql-literal.ts';
 import type { Store } from './store.ts';
 
 let openPath: string | null = null;
 
 /** Batches from this size on are inserted through a file (see insertRaw). */
 export const FILE_INSERT_BYTES = 8 * 1024 * 1024;
-
-const sqlString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 function settingName(k: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new DriftwatchError('DW_STORE_QUERY', `not a setting name: ${JSON.stringify(k)}`);
