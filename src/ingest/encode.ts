@@ -6,6 +6,7 @@
 //
 // Everything the engine is given was produced here from validated values, so
 // a batch cannot fail to parse: a bad event is a Rejection, never a bad line.
+import { bytesEqual, ownKeyCount, scanObject } from './json-keys.ts';
 import { reject, type Rejection } from './reasons.ts';
 
 export interface EncodeLimits {
@@ -420,10 +421,9 @@ export interface HttpEncoded {
 }
 
 /**
- * Validate and encode one event of an HTTP request. Always re-encoded (no
- * passthrough of the client's bytes): the engine refuses a row whose JSON
- * repeats a key, which JSON.parse accepts, and an acknowledged row must not
- * be refused later.
+ * Validate and encode one event of an HTTP request, re-encoded from the
+ * parsed value. httpPassthrough is the faster way for an event whose bytes
+ * the engine can read as they came.
  */
 export function encodeHttpEvent(table: TableName, v: unknown, limits: EncodeLimits): HttpEncoded | Rejection {
   if (table === 'labels') {
@@ -437,6 +437,36 @@ export function encodeHttpEvent(table: TableName, v: unknown, limits: EncodeLimi
   const line = predictionLine(c, v as Record<string, unknown>, limits, HTTP_TAIL);
   if (typeof line !== 'string') return line;
   return { line, key: `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`, model: c.model, ts: c.ts };
+}
+
+/** An HTTP prediction that goes to the engine as it came: its identity, and the suffix closing its line. */
+export interface HttpPassthrough {
+  suffix: string;
+  key: string;
+  model: string;
+  ts: number;
+}
+
+/**
+ * The fast path of an HTTP prediction (see passthroughSuffix): `raw` is the
+ * event's own text (one object, trimmed). Returns what to append, a
+ * Rejection (the same rules as encodeHttpEvent), or null when the event must
+ * be re-encoded: besides passthroughSuffix's cases, when its top level
+ * repeats a key (JSON.parse keeps the last one, the engine refuses the
+ * line, and a row acknowledged 202 must not be refused later), spans lines,
+ * or writes a numeric prediction otherwise than re-encoding would (json-keys.ts).
+ */
+export function httpPassthrough(v: unknown, raw: Uint8Array, limits: EncodeLimits): HttpPassthrough | Rejection | null {
+  const c = checkPrediction(v, limits);
+  if (isRejectionLike(c)) return c;
+  const o = v as Record<string, unknown>;
+  const suffix = suffixOf(c, o, limits, HTTP_TAIL);
+  if (typeof suffix !== 'string') return suffix;
+  if (raw[0] !== 0x7b || raw[raw.length - 1] !== 0x7d) return null;
+  const scan = scanObject(raw);
+  if (scan.keys !== ownKeyCount(o)) return null;
+  if (typeof o.prediction === 'number' && !bytesEqual(raw, scan.predictionStart, scan.predictionEnd, String(o.prediction))) return null;
+  return { suffix, key: `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`, model: c.model, ts: c.ts };
 }
 
 export function encoderFor(table: TableName): typeof encodePrediction {

@@ -15,7 +15,7 @@ import type { HttpRows } from './buffer.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { identityHash } from './dedup.ts';
 import { formatOfContentType, looksLikeArrow, type DecodeLimits } from './decode.ts';
-import { encodeHttpEvent, type EncodeLimits, type TableName } from './encode.ts';
+import { encodeHttpEvent, httpPassthrough, type EncodeLimits, type TableName } from './encode.ts';
 import { JsonItemSplitter, type JsonItem } from './json-items.ts';
 import { errorCodeOf, isRejection, type Rejection } from './reasons.ts';
 
@@ -95,14 +95,16 @@ class RowsBuilder {
     return this.total > this.limits.maxEvents || this.tooBig;
   }
 
-  add(index: number, value: unknown): void {
+  add(index: number, value: unknown, raw?: Uint8Array): void {
     this.total++;
     if (this.total > this.limits.maxEvents) return;
     if (isRejection(value)) {
       this.#bad(index, value, undefined);
       return;
     }
-    const enc = encodeHttpEvent(this.table, value, this.limits.encode);
+    // Most predictions go to the engine as they came (no second encoding).
+    const pass = raw && this.table === 'predictions' ? httpPassthrough(value, raw, this.limits.encode) : null;
+    const enc = pass ?? encodeHttpEvent(this.table, value, this.limits.encode);
     if (isRejection(enc)) {
       const id = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).event_id : undefined;
       this.#bad(index, enc, typeof id === 'string' ? id : undefined);
@@ -110,7 +112,8 @@ class RowsBuilder {
     }
     // Once the request is refused only the errors matter.
     if (this.invalid > 0) return;
-    this.writer.line(enc.line);
+    if ('suffix' in enc) this.writer.rawObject(raw as Uint8Array, 0, (raw as Uint8Array).length, enc.suffix);
+    else this.writer.line(enc.line);
     if (this.writer.byteLength > this.limits.maxEncodedBytes) this.tooBig = true;
     this.models.add(enc.model);
     if (enc.ts < this.tmin) this.tmin = enc.ts;
@@ -198,7 +201,7 @@ export async function readRequestRows(req: IncomingMessage, table: TableName, li
   let splitter: JsonItemSplitter | null = null;
   let broken: Rejection | null = null;
   let size = 0;
-  const sink = (item: JsonItem): void => rows.add(item.index, item.value);
+  const sink = (item: JsonItem): void => rows.add(item.index, item.value, item.raw);
   const feed = async (chunk: Buffer): Promise<void> => {
     if (mode === 'arrow') {
       head.push(chunk);

@@ -21,6 +21,8 @@ export interface JsonItem {
   index: number;
   /** The parsed value, or why this event could not be read. */
   value: unknown;
+  /** The event's own bytes (trimmed), when it parsed: they may go to the engine as they came. */
+  raw?: Uint8Array;
 }
 
 export type ItemSink = (item: JsonItem) => void;
@@ -144,7 +146,7 @@ export class JsonItemSplitter {
       sink({ index, value: reject('invalid_json', (e as Error).message.slice(0, 200)) });
       return;
     }
-    sink({ index, value });
+    sink({ index, value, raw: bytes });
   }
 
   #lines(c: Uint8Array, sink: ItemSink): void {

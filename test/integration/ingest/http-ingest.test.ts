@@ -73,6 +73,35 @@ describe('HTTP ingest', () => {
     expect((await post('/v1/predictions', '{"oops"', 'application/json')).body).toMatchObject({ reason: 'invalid_json' });
   });
 
+  it('stores an event sent as it came (one line) and the same event re-encoded (spanning lines) alike', async () => {
+    // One-line objects go to the engine byte for byte; an array element
+    // written over several lines is re-encoded. Both must store the same row.
+    const text = (id: string, prediction: string): string =>
+      `{"event_id":"${id}", "model":"fraud","model_version":"v2","ts":"2026-11-25T01:02:03.5+01:00","prediction":${prediction},"confidence":0.250,` +
+      `"probabilities":{"1":0.25,"0":0.75},"latency_ms":12,"error":"","tags":{"region":"eu\\u002dwest"},"unknown_key":[1,{"x":2}],` +
+      `"features":{"amount":1.50,"city":"Z\\u00fcrich","flag":true,"gone":null,"neg_zero":-0.0,"big":1e300,"q":"a \\"quoted\\" {x}"}}`;
+    const body = [text('same-line', '1.5'), text('same-odd', '1.50')].join('\n') + '\n';
+    expect((await post('/v1/predictions', body, 'application/x-ndjson')).status).toBe(200);
+    expect((await post('/v1/predictions', `[\n${text('same-span', '1.5').replace(/,"/g, ',\n  "')}\n]`, 'application/json')).status).toBe(200);
+    // value_num + 0.: -0.0 keeps its sign as written, and every statistic folds it into 0.
+    const rows = await opened.store.query<Record<string, unknown>>(
+      `SELECT event_id, ts, model, model_version, prediction, prediction_num, confidence, probabilities, latency_ms, error, tags, source, kafka_partition, fv
+       FROM predictions AS p
+       JOIN (SELECT event_id, arraySort(groupArray((feature, kind, value_num + 0., value_str))) AS fv FROM feature_values GROUP BY event_id) AS f USING event_id
+       WHERE event_id IN ('same-line', 'same-odd', 'same-span') ORDER BY event_id`,
+    );
+    expect(rows.map((r) => r.event_id)).toEqual(['same-line', 'same-odd', 'same-span']);
+    const [line, odd, span] = rows.map(({ event_id: _, ...rest }) => rest);
+    expect(line).toEqual(span);
+    // A prediction not written as re-encoding writes it (1.50) is re-encoded: the stored text does not depend on the path.
+    expect(odd).toEqual(span);
+    expect(line).toMatchObject({ prediction: '1.5', prediction_num: 1.5, confidence: 0.25, tags: { region: 'eu-west' }, source: 'http', kafka_partition: -1 });
+    expect((line as { fv: unknown[] }).fv).toHaveLength(7);
+    // Which path each took shows in the features text: kept as written, or as JSON.stringify writes it.
+    const features = await opened.store.query<{ event_id: string; f: string }>(`SELECT event_id, features AS f FROM predictions WHERE event_id IN ('same-line', 'same-span') ORDER BY event_id`);
+    expect(features.map((r) => r.f.includes('"amount":1.50'))).toEqual([true, false]);
+  });
+
   it('answers 413 above the body limit', async () => {
     const big = JSON.stringify(Array.from({ length: 400 }, (_, i) => predictionEvent(i, { prefix: 'big' })));
     expect((await post('/v1/predictions', big, 'application/json')).status).toBe(413);
