@@ -21,41 +21,17 @@ import { silentLogger } from '../src/core/log/logger.ts';
 import { openEmbeddedStore } from '../src/core/store/embedded.ts';
 import { migrate } from '../src/core/store/migrate.ts';
 import { tempDir } from '../testkit/tmp.ts';
+import { insertGenerated } from './lib/generated-predictions.ts';
 
 const DAY = 86_400_000;
 const T = Date.parse('2026-03-02T00:00:00Z');
-const NUMERIC = 15;
-const CATEGORICAL = 5;
-
-function featuresSql(): string {
-  const u = (salt: string) => `((cityHash64(number, '${salt}') % 1000000007) / 1000000007)`;
-  const normal = (salt: string) => `(sqrt(-2 * log(1 - ${u(salt + 'a')})) * cos(2 * pi() * ${u(salt + 'b')}))`;
-  const parts: string[] = [];
-  for (let i = 0; i < NUMERIC; i++) {
-    const shift = i < 3 ? ` + if(ts >= fromUnixTimestamp64Milli(${T}, 'UTC'), ${0.1 * (i + 1)}, 0)` : '';
-    const missing = i === 14 ? `${u('miss')} < 0.05, 'null', ` : '';
-    const value = `toString(round(${normal(`n${i}`)} * ${i + 1} + ${i}${shift}, 4))`;
-    parts.push(`'"num_${i}":', ${missing ? `if(${missing}${value})` : value}`);
-  }
-  for (let i = 0; i < CATEGORICAL; i++) parts.push(`'"cat_${i}":"c', toString(cityHash64(number, 'c${i}') % ${5 + 3 * i}), '"'`);
-  return `concat('{', ${parts.join(", ',', ")}, '}')`;
-}
 
 async function generate(dir: string, rows: number): Promise<void> {
   const store = await openEmbeddedStore({ path: dir, database: 'driftwatch' });
   await migrate(store, silentLogger);
   const t0 = Date.now();
   const chunk = 1_000_000;
-  for (let off = 0; off < rows; off += chunk) {
-    const n = Math.min(chunk, rows - off);
-    await store.command(
-      `INSERT INTO predictions (event_id, ts, model, model_version, prediction, prediction_num, confidence, latency_ms, error, tags, features, source, kafka_topic, kafka_partition, kafka_offset)
-       SELECT toString(number), fromUnixTimestamp64Milli(toInt64(${T - DAY} + intDiv(number * ${2 * DAY}, ${rows})), 'UTC') AS ts, 'bench', 'v1',
-              ['yes', 'no', 'maybe'][1 + cityHash64(number, 'p') % 3], NULL, 0.5 + 0.5 * ((cityHash64(number, 'conf') % 1000) / 1000), 5, '', map(), ${featuresSql()}, 'bench', '', -1, -1
-       FROM numbers(${off}, ${n})`,
-      { settings: { max_insert_block_size: chunk, min_insert_block_size_rows: chunk } },
-    );
-  }
+  for (let off = 0; off < rows; off += chunk) await insertGenerated(store, { start: T - DAY, span: 2 * DAY, total: rows, driftFrom: T }, off, Math.min(chunk, rows - off));
   await store.command('OPTIMIZE TABLE feature_values FINAL').catch(() => undefined);
   process.stderr.write(`generated ${rows} predictions in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   await store.close();
