@@ -419,7 +419,7 @@ export class IngestConsumer implements Component {
         const ev = decoded.get(0);
         const bounds = objectBounds(value);
         if (bounds && (value.indexOf(0x0a, bounds.start) === -1 || value.indexOf(0x0a, bounds.start) >= bounds.end) && isUtf8(value)) {
-          const suffix = passthroughSuffix(ev, limits, kafkaTail(st.tailPrefix, m.offset, 0));
+          const suffix = passthroughSuffix(ev, value.subarray(bounds.start, bounds.end), limits, kafkaTail(st.tailPrefix, m.offset, 0));
           if (typeof suffix === 'string') {
             out.rawObject(value, bounds.start, bounds.end, suffix);
             continue;

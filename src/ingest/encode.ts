@@ -330,14 +330,32 @@ const PASSTHROUGH_TS_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?
  * sent can be a JSONEachRow line (the engine reads ISO timestamps, numbers
  * into String columns, skips unknown keys), only what the engine cannot
  * derive is appended: prediction_num and the origin (`tail`, without its
- * leading brace). Returns that suffix, a Rejection (same rules as
- * encodePrediction), or null when the event must be re-encoded (epoch-ms
- * timestamps, reserved keys, tags with non-string values, absent features).
+ * leading brace). `raw` is the object's own text, trimmed. Returns that
+ * suffix, a Rejection (same rules as encodePrediction), or null when the
+ * event must be re-encoded: epoch-ms timestamps, reserved keys, tags with
+ * non-string values, absent features, and what asSent refuses.
  */
-export function passthroughSuffix(v: unknown, limits: EncodeLimits, tail: string): string | Rejection | null {
+export function passthroughSuffix(v: unknown, raw: Uint8Array, limits: EncodeLimits, tail: string): string | Rejection | null {
   const c = checkPrediction(v, limits);
   if (isRejectionLike(c)) return c;
-  return suffixOf(c, v as Record<string, unknown>, limits, tail);
+  const o = v as Record<string, unknown>;
+  const suffix = suffixOf(c, o, limits, tail);
+  return typeof suffix === 'string' && !asSent(o, raw) ? null : suffix;
+}
+
+/**
+ * Whether the engine reads `raw` (the text JSON.parse made `o` of) as the
+ * re-encoded event would be read (json-keys.ts): one line, no top-level key
+ * twice (JSON.parse keeps the last, the engine refuses the line, and a row
+ * acknowledged must not be refused later), and a numeric prediction written
+ * as re-encoding writes it (the engine keeps `1.50` as text where
+ * re-encoding writes `1.5`), so the stored row does not depend on the path.
+ */
+function asSent(o: Record<string, unknown>, raw: Uint8Array): boolean {
+  if (raw[0] !== 0x7b || raw[raw.length - 1] !== 0x7d) return false;
+  const scan = scanObject(raw);
+  if (scan.keys !== ownKeyCount(o)) return false;
+  return typeof o.prediction !== 'number' || bytesEqual(raw, scan.predictionStart, scan.predictionEnd, String(o.prediction));
 }
 
 function suffixOf(c: Checked, o: Record<string, unknown>, limits: EncodeLimits, tail: string): string | Rejection | null {
@@ -447,25 +465,14 @@ export interface HttpPassthrough {
   ts: number;
 }
 
-/**
- * The fast path of an HTTP prediction (see passthroughSuffix): `raw` is the
- * event's own text (one object, trimmed). Returns what to append, a
- * Rejection (the same rules as encodeHttpEvent), or null when the event must
- * be re-encoded: besides passthroughSuffix's cases, when its top level
- * repeats a key (JSON.parse keeps the last one, the engine refuses the
- * line, and a row acknowledged 202 must not be refused later), spans lines,
- * or writes a numeric prediction otherwise than re-encoding would (json-keys.ts).
- */
+/** The fast path of an HTTP prediction (see passthroughSuffix), with the event's identity. */
 export function httpPassthrough(v: unknown, raw: Uint8Array, limits: EncodeLimits): HttpPassthrough | Rejection | null {
   const c = checkPrediction(v, limits);
   if (isRejectionLike(c)) return c;
   const o = v as Record<string, unknown>;
   const suffix = suffixOf(c, o, limits, HTTP_TAIL);
   if (typeof suffix !== 'string') return suffix;
-  if (raw[0] !== 0x7b || raw[raw.length - 1] !== 0x7d) return null;
-  const scan = scanObject(raw);
-  if (scan.keys !== ownKeyCount(o)) return null;
-  if (typeof o.prediction === 'number' && !bytesEqual(raw, scan.predictionStart, scan.predictionEnd, String(o.prediction))) return null;
+  if (!asSent(o, raw)) return null;
   return { suffix, key: `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`, model: c.model, ts: c.ts };
 }
 

@@ -98,10 +98,12 @@ describe('timestamps', () => {
   });
 });
 
+const raw = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v));
+
 describe('passthroughSuffix', () => {
   it('appends only prediction_num and the origin to a conforming object', () => {
     const ev = predictionEvent(1);
-    const suffix = passthroughSuffix(ev, { maxFeatures: 1000, maxStringLength: 8192 }, tail);
+    const suffix = passthroughSuffix(ev, raw(ev), { maxFeatures: 1000, maxStringLength: 8192 }, tail);
     expect(typeof suffix).toBe('string');
     const line = JSON.stringify(ev).slice(0, -1) + (suffix as string);
     expect(JSON.parse(line)).toMatchObject({ ...ev, prediction_num: ev.prediction, kafka_offset: 42, kafka_index: 1 });
@@ -109,12 +111,20 @@ describe('passthroughSuffix', () => {
 
   it('declines what the engine would read differently, and rejects what encodePrediction rejects', () => {
     const big = { maxFeatures: 1000, maxStringLength: 8192 };
-    expect(passthroughSuffix(predictionEvent(2, { epochMs: true }), big, tail)).toBeNull();
-    expect(passthroughSuffix({ ...predictionEvent(3), kafka_offset: 5 }, big, tail)).toBeNull();
-    expect(passthroughSuffix({ ...predictionEvent(3), tags: { shard: 3 } }, big, tail)).toBeNull();
-    expect(passthroughSuffix({ ...predictionEvent(3), features: undefined }, big, tail)).toBeNull();
-    expect(passthroughSuffix({ ...predictionEvent(3), ts: 'soon' }, big, tail)).toMatchObject({ reason: 'bad_timestamp' });
-    expect(passthroughSuffix({ ...predictionEvent(3), features: { x: {} } }, big, tail)).toMatchObject({ reason: 'wrong_type' });
+    const pass = (v: unknown) => passthroughSuffix(v, raw(v), big, tail);
+    expect(pass(predictionEvent(2, { epochMs: true }))).toBeNull();
+    expect(pass({ ...predictionEvent(3), kafka_offset: 5 })).toBeNull();
+    expect(pass({ ...predictionEvent(3), tags: { shard: 3 } })).toBeNull();
+    expect(pass({ ...predictionEvent(3), features: undefined })).toBeNull();
+    expect(pass({ ...predictionEvent(3), ts: 'soon' })).toMatchObject({ reason: 'bad_timestamp' });
+    expect(pass({ ...predictionEvent(3), features: { x: {} } })).toMatchObject({ reason: 'wrong_type' });
+    // What JSON.parse reads but the engine would read otherwise: a repeated key, a prediction not in its shortest form, lines.
+    const asText = (text: string) => passthroughSuffix(JSON.parse(text), Buffer.from(text), big, tail);
+    const text = JSON.stringify({ ...predictionEvent(4), prediction: 7 });
+    expect(typeof asText(text)).toBe('string');
+    expect(asText(text.replace('{', '{"event_id":"first",'))).toBeNull();
+    expect(asText(text.replace('"prediction":7', '"prediction":7.0'))).toBeNull();
+    expect(asText(text.replace(',"prediction"', ',\n"prediction"'))).toBeNull();
   });
 });
 
