@@ -15,41 +15,27 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { driftThresholdsSchema } from '../detectors/drift/config.ts';
-import { runDrift } from '../detectors/drift/detector.ts';
 import { silentLogger } from '../src/core/log/logger.ts';
 import { openEmbeddedStore } from '../src/core/store/embedded.ts';
 import { migrate } from '../src/core/store/migrate.ts';
 import { tempDir } from '../testkit/tmp.ts';
-import { insertGenerated } from './lib/generated-predictions.ts';
-
-const DAY = 86_400_000;
-const T = Date.parse('2026-03-02T00:00:00Z');
+import { insertGenerated, timedDriftRun, twoDays } from './lib/generated-predictions.ts';
 
 async function generate(dir: string, rows: number): Promise<void> {
   const store = await openEmbeddedStore({ path: dir, database: 'driftwatch' });
   await migrate(store, silentLogger);
   const t0 = Date.now();
   const chunk = 1_000_000;
-  for (let off = 0; off < rows; off += chunk) await insertGenerated(store, { start: T - DAY, span: 2 * DAY, total: rows, driftFrom: T }, off, Math.min(chunk, rows - off));
+  for (let off = 0; off < rows; off += chunk) await insertGenerated(store, twoDays(rows), off, Math.min(chunk, rows - off));
   await store.command('OPTIMIZE TABLE feature_values FINAL').catch(() => undefined);
   process.stderr.write(`generated ${rows} predictions in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   await store.close();
 }
 
 async function runOnce(dir: string): Promise<void> {
-  const store = await openEmbeddedStore({ path: dir, database: 'driftwatch' });
-  const t0 = performance.now();
-  const rows = await runDrift(
-    store,
-    { name: 'bench', baseline: { type: 'previous' }, thresholds: driftThresholdsSchema.parse({}), minSamples: 500 },
-    { runId: 'bench', runAt: new Date(), window: { start: new Date(T), end: new Date(T + DAY) } },
-  );
-  const s = (performance.now() - t0) / 1000;
-  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const { seconds, rssMb, rows } = await timedDriftRun(dir);
   const flagged = rows.filter((r) => r.status === 'warn' || r.status === 'alert').map((r) => `${r.feature || '-'}:${r.metric}:${r.status}`);
-  process.stdout.write(`${JSON.stringify({ seconds: s, rss_mb: rssMb, scores: rows.length, flagged: flagged.length, sample: flagged.slice(0, 8) })}\n`);
-  await store.close();
+  process.stdout.write(`${JSON.stringify({ seconds, rss_mb: rssMb, scores: rows.length, flagged: flagged.length, sample: flagged.slice(0, 8) })}\n`);
 }
 
 function child(args: string[]): string {

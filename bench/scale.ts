@@ -20,17 +20,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { driftThresholdsSchema } from '../detectors/drift/config.ts';
-import { runDrift } from '../detectors/drift/detector.ts';
 import { silentLogger } from '../src/core/log/logger.ts';
 import { openEmbeddedStore } from '../src/core/store/embedded.ts';
 import { migrate } from '../src/core/store/migrate.ts';
 import { tempDir } from '../testkit/tmp.ts';
-import { insertGenerated } from './lib/generated-predictions.ts';
+import { insertGenerated, timedDriftRun, twoDays } from './lib/generated-predictions.ts';
 
-const DAY = 86_400_000;
-/** The day scored; the day before is its baseline. */
-const T = Date.parse('2026-03-02T00:00:00Z');
 const CHUNK = 1_000_000;
 /**
  * Generation also stops when the disk holding the data directory has less
@@ -71,7 +66,7 @@ async function generate(dir: string, target: number, budgetS: number): Promise<v
   for (let k = 0; k < chunks; k++) {
     // Events k, k + chunks, ... below target.
     const n = Math.floor((target - 1 - k) / chunks) + 1;
-    await insertGenerated(store, { start: T - DAY, span: 2 * DAY, total: target, driftFrom: T, stride: { chunks, index: k } }, 0, n);
+    await insertGenerated(store, { ...twoDays(target), stride: { chunks, index: k } }, 0, n);
     rows += n;
     const s = (performance.now() - t0) / 1000;
     if ((k + 1) % 10 === 0) process.stderr.write(`  ${rows} events in ${s.toFixed(0)} s\n`);
@@ -95,17 +90,9 @@ async function generate(dir: string, target: number, budgetS: number): Promise<v
 }
 
 async function runOnce(dir: string): Promise<void> {
-  const store = await openEmbeddedStore({ path: dir, database: 'driftwatch' });
-  const t0 = performance.now();
-  const rows = await runDrift(
-    store,
-    { name: 'bench', baseline: { type: 'previous' }, thresholds: driftThresholdsSchema.parse({}), minSamples: 500 },
-    { runId: 'bench', runAt: new Date(), window: { start: new Date(T), end: new Date(T + DAY) } },
-  );
-  const seconds = (performance.now() - t0) / 1000;
+  const { seconds, rssMb, rows } = await timedDriftRun(dir);
   const flagged = rows.filter((r) => r.status === 'warn' || r.status === 'alert').length;
-  process.stdout.write(`${JSON.stringify({ seconds, rss_mb: process.resourceUsage().maxRSS / 1024, scores: rows.length, flagged })}\n`);
-  await store.close();
+  process.stdout.write(`${JSON.stringify({ seconds, rss_mb: rssMb, scores: rows.length, flagged })}\n`);
 }
 
 /** Run this file as a child; its last stdout line parsed, or null when it failed or ran out of time. */

@@ -1,10 +1,19 @@
 // Predictions generated inside the embedded engine (INSERT ... SELECT FROM
 // numbers()), through the real tables: the materialized views fan each one
-// out as the daemon's inserts do. Shared by bench:detect and bench:scale.
-// Model 'bench', version 'v1'; 20 features: 15 numeric (normal, scaled per
-// feature, rounded to 4 decimals; num_0..num_2 shifted from `driftFrom` on;
-// num_14 missing 5% of the time) and 5 categorical.
+// out as the daemon's inserts do; and the timed detector run over them.
+// Shared by bench:detect and bench:scale. Model 'bench', version 'v1'; 20
+// features: 15 numeric (normal, scaled per feature, rounded to 4 decimals;
+// num_0..num_2 shifted from `driftFrom` on; num_14 missing 5% of the time)
+// and 5 categorical.
+import { driftThresholdsSchema } from '../../detectors/drift/config.ts';
+import { runDrift } from '../../detectors/drift/detector.ts';
+import type { ScoreRow } from '../../src/core/score.ts';
+import { openEmbeddedStore } from '../../src/core/store/embedded.ts';
 import type { Store } from '../../src/core/store/store.ts';
+
+export const DAY = 86_400_000;
+/** The day the benches score; the day before is its baseline. */
+export const SCORED_DAY = Date.parse('2026-03-02T00:00:00Z');
 
 export const NUMERIC = 15;
 export const CATEGORICAL = 5;
@@ -40,6 +49,11 @@ export interface Span {
   stride?: { chunks: number; index: number };
 }
 
+/** `total` events over the baseline day and the scored day, num_0..num_2 drifting on the second. */
+export function twoDays(total: number): Span {
+  return { start: SCORED_DAY - DAY, span: 2 * DAY, total, driftFrom: SCORED_DAY };
+}
+
 /** Insert events [off, off + n) of the span: one INSERT, one block. */
 export async function insertGenerated(store: Store, s: Span, off: number, n: number): Promise<void> {
   await store.command(
@@ -49,4 +63,25 @@ export async function insertGenerated(store: Store, s: Span, off: number, n: num
      FROM (SELECT ${s.stride ? `toUInt64(${s.stride.index} + ${s.stride.chunks} * n0)` : 'n0'} AS number FROM (SELECT number AS n0 FROM numbers(${off}, ${n})))`,
     { settings: { max_insert_block_size: n, min_insert_block_size_rows: n } },
   );
+}
+
+/**
+ * One drift detector run (every feature and metric) over the scored day
+ * against the day before, on the store in `dir`; its seconds and the
+ * process's peak RSS (engine included), which is the run's own when the
+ * caller is a process of its own.
+ */
+export async function timedDriftRun(dir: string): Promise<{ seconds: number; rssMb: number; rows: ScoreRow[] }> {
+  const store = await openEmbeddedStore({ path: dir, database: 'driftwatch' });
+  try {
+    const t0 = performance.now();
+    const rows = await runDrift(
+      store,
+      { name: 'bench', baseline: { type: 'previous' }, thresholds: driftThresholdsSchema.parse({}), minSamples: 500 },
+      { runId: 'bench', runAt: new Date(), window: { start: new Date(SCORED_DAY), end: new Date(SCORED_DAY + DAY) } },
+    );
+    return { seconds: (performance.now() - t0) / 1000, rssMb: process.resourceUsage().maxRSS / 1024, rows };
+  } finally {
+    await store.close();
+  }
 }

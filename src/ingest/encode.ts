@@ -438,6 +438,9 @@ export interface HttpEncoded {
   ts: number;
 }
 
+/** A prediction's identity text (HttpEncoded.key). */
+const predictionKey = (c: Checked): string => `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`;
+
 /**
  * Validate and encode one event of an HTTP request, re-encoded from the
  * parsed value. httpPassthrough is the faster way for an event whose bytes
@@ -454,7 +457,7 @@ export function encodeHttpEvent(table: TableName, v: unknown, limits: EncodeLimi
   if (isRejectionLike(c)) return c;
   const line = predictionLine(c, v as Record<string, unknown>, limits, HTTP_TAIL);
   if (typeof line !== 'string') return line;
-  return { line, key: `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`, model: c.model, ts: c.ts };
+  return { line, key: predictionKey(c), model: c.model, ts: c.ts };
 }
 
 /** An HTTP prediction that goes to the engine as it came: its identity, and the suffix closing its line. */
@@ -473,7 +476,7 @@ export function httpPassthrough(v: unknown, raw: Uint8Array, limits: EncodeLimit
   const suffix = suffixOf(c, o, limits, HTTP_TAIL);
   if (typeof suffix !== 'string') return suffix;
   if (!asSent(o, raw)) return null;
-  return { suffix, key: `${c.model}\u0000${c.version}\u0000${c.ts}\u0000${c.eventId}`, model: c.model, ts: c.ts };
+  return { suffix, key: predictionKey(c), model: c.model, ts: c.ts };
 }
 
 export function encoderFor(table: TableName): typeof encodePrediction {
